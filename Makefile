@@ -1,0 +1,51 @@
+# fastnas developer commands. Quick start: `make demo`, `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PIP     = $(PY) -m pip --disable-pip-version-check -q
+STAMP   = $(VENV)/.fastnas-installed
+SOURCES = $(wildcard src/*.cpp src/*.hpp csrc/*.cpp csrc/*.hpp) setup.py pyproject.toml
+
+.PHONY: venv install demo test test-fast bench asan clean data
+
+venv: $(PY)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip setuptools wheel pybind11
+
+# torch is pinned to the local CPU wheel (never a range: that would pull a multi-GB CUDA build).
+$(STAMP): $(PY) $(SOURCES)
+	$(PIP) install "torch==2.13.0"
+	$(PIP) install -e ".[test,torch,boost,ray]"
+	$(PY) -c "import fastnas._core"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/fastnas demo --out demo-out
+
+# The suite runs with the compiled backend forced (strict: a missing extension is an error);
+# tests/parity runs every operation on every backend explicitly.
+test: install
+	FASTNAS_BACKEND=cpp RAY_USAGE_STATS_ENABLED=0 RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 \
+		$(PY) -m pytest -q -p no:cacheprovider tests
+
+test-fast: install
+	FASTNAS_BACKEND=cpp $(PY) -m pytest -q -x -m "not slow" tests
+
+bench: install
+	$(PY) -m pytest -q benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds \
+		--benchmark-sort=name
+
+# AddressSanitizer run of the property tests (local only; see README "Development").
+asan:
+	FASTNAS_ASAN=1 $(PIP) install -e . --no-build-isolation
+	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=$$(gcc -print-file-name=libasan.so) \
+		FASTNAS_BACKEND=cpp $(PY) -m pytest -q tests/property tests/unit -x -p no:cacheprovider
+	$(PIP) install -e . --no-build-isolation --force-reinstall --no-deps
+	touch $(STAMP)
+
+clean:
+	rm -rf build *.egg-info fastnas/_core*.so $(VENV)

@@ -1,0 +1,168 @@
+"""The backend table: every hot operation by name, with its compiled and pure-Python implementations.
+
+Backends
+--------
+``cpp``    the pybind11 extension ``fastnas._core`` (C++17 core in ``src/``)
+``numba``  kernels in ``fastnas._kernels`` compiled with ``numba.njit(cache=True)``
+``python`` the readable reference twins, written from the definitions (slow; the specification)
+
+Selection: by default each operation uses the first available of cpp, numba, python.
+``FASTNAS_BACKEND=cpp|numba|python`` forces a backend and is strict: if that backend cannot load,
+every call raises ``RuntimeError`` instead of falling back. Under a forced compiled backend an
+operation that has no implementation of that backend uses the other compiled one (never Python);
+``show_config()`` says which implementation each operation got.
+
+Implementations are named as ``"module:attribute"`` strings and imported on first use, so importing
+fastnas compiles and loads nothing.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+from typing import Callable
+
+BACKENDS = ("cpp", "numba", "python")
+_COMPILED = ("cpp", "numba")
+
+# op name -> {backend: "module:attr"}. All implementations of one op take the same arguments and
+# return the same values (and raise the same exception types); tests/parity checks this for every op.
+_TABLE: dict[str, dict[str, str]] = {
+    # ---- common ---------------------------------------------------------------------------
+    "rng_stream": {
+        "cpp": "fastnas._core:rng_stream",
+        "numba": "fastnas._kernels.rng:rng_stream",
+        "python": "fastnas._kernels.rng:py_rng_stream",
+    },
+    # ---- nb101 (fastnas/spaces/nb101*) --------------------------------------------------------
+    # ---- nb201 (fastnas/spaces/nb201*) --------------------------------------------------------
+    # ---- darts (fastnas/spaces/darts*) --------------------------------------------------------
+    # ---- nbgraph (fastnas/spaces/nbgraph*) ----------------------------------------------------
+    # ---- nasbench lookup (fastnas/nasbench) ---------------------------------------------------
+}
+
+_override: str | None = None
+_cache: dict[tuple[str, str], Callable] = {}
+_module_errors: dict[str, str] = {}
+
+
+def _module_for(backend: str) -> str | None:
+    return {"cpp": "fastnas._core", "numba": "numba", "python": None}[backend]
+
+
+def backend_error(backend: str) -> str:
+    """Empty string if ``backend`` can load, else the reason it cannot."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
+    mod = _module_for(backend)
+    if mod is None:
+        return ""
+    if mod not in _module_errors:
+        try:
+            importlib.import_module(mod)
+            _module_errors[mod] = ""
+        except Exception as exc:  # the reason is reported, never swallowed
+            _module_errors[mod] = f"{type(exc).__name__}: {exc}"
+    return _module_errors[mod]
+
+
+def requested() -> str | None:
+    """The forced backend (``use()`` override, else ``FASTNAS_BACKEND``), or None for automatic."""
+    if _override is not None:
+        return _override
+    env = os.environ.get("FASTNAS_BACKEND", "").strip().lower()
+    if not env or env == "auto":
+        return None
+    if env not in BACKENDS:
+        raise RuntimeError(f"FASTNAS_BACKEND={env!r} is not a backend; valid: {', '.join(BACKENDS)}, auto")
+    return env
+
+
+def _load(spec: str) -> Callable:
+    mod, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(mod), attr)
+
+
+def _choose(op: str, forced: str | None) -> str:
+    impls = _TABLE[op]
+    if forced is None:
+        for b in BACKENDS:
+            if b in impls and not backend_error(b):
+                return b
+        raise RuntimeError(f"no backend of operation {op!r} can load")  # pragma: no cover
+    err = backend_error(forced)
+    if err:
+        raise RuntimeError(f"FASTNAS_BACKEND={forced} was requested but it cannot load: {err}")
+    if forced in impls:
+        return forced
+    if forced in _COMPILED:
+        for b in _COMPILED:
+            if b in impls and not backend_error(b):
+                return b
+        raise RuntimeError(f"operation {op!r} has no compiled implementation (FASTNAS_BACKEND={forced})")
+    raise RuntimeError(f"operation {op!r} has no {forced} implementation")
+
+
+def get(op: str) -> Callable:
+    """The implementation of ``op`` under the current backend selection."""
+    if op not in _TABLE:
+        raise KeyError(f"unknown operation {op!r}")
+    forced = requested()
+    key = (op, forced or "auto")
+    fn = _cache.get(key)
+    if fn is None:
+        fn = _load(_TABLE[op][_choose(op, forced)])
+        _cache[key] = fn
+    return fn
+
+
+def selected(op: str) -> str:
+    """Name of the backend ``get(op)`` uses now."""
+    return _choose(op, requested())
+
+
+def implementations(op: str) -> dict[str, Callable]:
+    """Every implementation of ``op`` whose backend loads (for parity tests)."""
+    out = {}
+    for b, spec in _TABLE[op].items():
+        if not backend_error(b):
+            out[b] = _load(spec)
+    return out
+
+
+def ops() -> list[str]:
+    return sorted(_TABLE)
+
+
+def table() -> dict[str, dict[str, str]]:
+    return {k: dict(v) for k, v in _TABLE.items()}
+
+
+@contextlib.contextmanager
+def use(backend: str | None):
+    """Force a backend inside a ``with`` block (tests, benchmarks). ``None`` means automatic."""
+    global _override
+    if backend is not None and backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
+    old = _override
+    _override = backend
+    try:
+        yield
+    finally:
+        _override = old
+
+
+def config() -> dict:
+    """What loaded: per backend the load error (or ''), and per op the backend in use."""
+    try:
+        forced = requested()
+    except RuntimeError as exc:
+        forced = str(exc)
+    backends = {b: (backend_error(b) or "ok") for b in BACKENDS}
+    per_op = {}
+    for op in ops():
+        try:
+            per_op[op] = selected(op)
+        except RuntimeError as exc:
+            per_op[op] = f"ERROR: {exc}"
+    return {"requested": forced or "auto", "backends": backends, "ops": per_op}
