@@ -1,0 +1,151 @@
+"""Jacobian- and activation-based proxies: jacob_cov, nwot, epe_nas, zen.
+
+Sources: jacob_cov -- Mellor et al. 2020, "Neural Architecture Search without Training" (arXiv v1),
+as used by Abdelfattah et al. 2021; nwot -- Mellor et al. 2021 (ICML), the log-determinant of the
+binary-code kernel over ReLUs; epe_nas -- Lopes et al. 2021, "EPE-NAS" (ICANN), per-class Jacobian
+correlations; zen -- Lin et al. 2021, "Zen-NAS" (ICCV), Zen-score.
+"""
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._layers import logits_of
+
+_K = 1e-5
+
+
+def input_jacobian(model: nn.Module, x: torch.Tensor) -> np.ndarray:
+    """J (N, D): row n is d(sum of all outputs)/d(x_n), flattened, float64 (batch norm in training
+    mode couples the samples; the definition differentiates the batch sum, as Mellor et al. do)."""
+    model.train()
+    model.zero_grad(set_to_none=True)
+    xg = x.detach().clone().requires_grad_(True)
+    out = logits_of(model(xg))
+    out.backward(torch.ones_like(out))
+    return xg.grad.detach().reshape(x.shape[0], -1).double().cpu().numpy()
+
+
+def _corrcoef(rows: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.atleast_2d(np.corrcoef(rows))
+
+
+def jacob_cov(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None) -> float:
+    """jacob_cov: ``-sum(log(l + 1e-5) + 1/(l + 1e-5))`` over the eigenvalues ``l`` of the correlation
+    matrix of the per-sample input Jacobians (symmetric eigen-solver ``numpy.linalg.eigvalsh``)."""
+    c = _corrcoef(input_jacobian(model, x))
+    if not np.all(np.isfinite(c)):
+        return float("nan")  # a constant Jacobian row has no correlation: reported, not patched
+    lam = np.linalg.eigvalsh(c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(-np.sum(np.log(lam + _K) + 1.0 / (lam + _K)))
+
+
+def epe_nas(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int = 10) -> float:
+    """EPE-NAS: for each class c present in the batch, ``s_c = sum(log(|corr(J_c)| + 1e-5))`` over the
+    correlation matrix of that class's Jacobian rows; score ``sum_c |s_c|`` when ``num_classes <= 100``,
+    else ``sum_{c, c'} |s_c - s_c'| / (number of classes seen)`` (Lopes et al. 2021, eq. 3-4)."""
+    jac = input_jacobian(model, x)
+    labels = y.detach().cpu().numpy()
+    s = {}
+    for c in np.unique(labels):
+        corr = _corrcoef(jac[labels == c])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = float(np.sum(np.log(np.abs(corr) + _K)))
+        if num_classes > 100:
+            v /= corr.shape[0]
+        s[int(c)] = v
+    vals = np.array(list(s.values()), dtype=np.float64)
+    if num_classes <= 100:
+        return float(np.sum(np.abs(vals)))
+    return float(np.sum(np.abs(vals[:, None] - vals[None, :])) / max(len(vals), 1))
+
+
+def nwot(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None) -> float:
+    """NASWOT: ``log|det K|`` with ``K = sum over ReLUs of (c c^T + (1-c)(1-c)^T)``, ``c`` the binary
+    activation code (pre-activation > 0) of each sample at that ReLU (Mellor et al. 2021, eq. 2).
+
+    Only ``nn.ReLU`` modules are seen (a functional ``F.relu`` has no hook point)."""
+    n = x.shape[0]
+    kmat = torch.zeros((n, n), dtype=torch.float64, device=x.device)
+
+    def add(_module, inp, _out):
+        nonlocal kmat
+        c = (inp[0].detach().reshape(n, -1) > 0).double()
+        kmat = kmat + c @ c.T + (1.0 - c) @ (1.0 - c).T
+
+    model.train()
+    handles = [m.register_forward_hook(add) for m in model.modules() if isinstance(m, nn.ReLU)]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    sign, logdet = torch.linalg.slogdet(kmat)
+    return float(logdet) if float(sign) != 0.0 else float("-inf")
+
+
+def _pre_gap_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The feature map entering the last global pooling layer (the Zen-score's f(x)); the network's
+    output when it has no ``AdaptiveAvgPool2d``."""
+    pools = [m for m in model.modules() if isinstance(m, nn.AdaptiveAvgPool2d)]
+    if not pools:
+        return logits_of(model(x))
+    seen: list[torch.Tensor] = []
+    h = pools[-1].register_forward_hook(lambda _m, inp, _o: seen.append(inp[0]))
+    try:
+        model(x)
+    finally:
+        h.remove()
+    return seen[-1]
+
+
+def zen(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, seed: int = 0,
+        mixup_gamma: float = 1e-2) -> float:
+    """Zen-score (Lin et al. 2021, eq. 6): ``log E|f(x) - f(x + gamma eps)| + sum_BN log(sigma_bar)``.
+
+    Weights of Conv2d/Linear re-drawn from N(0, 1), BN affine reset to identity; ``x, eps ~ N(0, 1)`` of
+    the shape of the minibatch (data-free); ``f`` the pre-global-pooling feature map; ``sigma_bar`` =
+    sqrt(mean over channels of the batch variance) at each batch-norm layer, in the perturbed pass.
+    """
+    net = copy.deepcopy(model)
+    gen = torch.Generator(device=x.device).manual_seed(int(seed) & 0x7FFFFFFFFFFFFFFF)
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                m.weight.copy_(torch.randn(m.weight.shape, generator=gen, device=x.device, dtype=m.weight.dtype))
+                if m.bias is not None:
+                    m.bias.zero_()
+            elif isinstance(m, nn.modules.batchnorm._BatchNorm) and m.affine:
+                m.weight.fill_(1.0)
+                m.bias.zero_()
+        xin = torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype)
+        eps = torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype)
+        net.train()
+        f0 = _pre_gap_output(net, xin)
+        variances: list[torch.Tensor] = []
+
+        def keep_var(_m, inp, _o):
+            a = inp[0].double()
+            dims = [d for d in range(a.ndim) if d != 1]
+            variances.append(a.var(dim=dims, unbiased=False).mean())
+
+        bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        handles = [m.register_forward_hook(keep_var) for m in bns]
+        try:
+            f1 = _pre_gap_output(net, xin + mixup_gamma * eps)
+        finally:
+            for h in handles:
+                h.remove()
+        delta = (f0 - f1).double().abs()
+        dims = tuple(range(1, delta.ndim))
+        nas = delta.sum(dim=dims).mean() if dims else delta.mean()
+        log_bn = sum(0.5 * math.log(float(v)) if float(v) > 0 else float("-inf") for v in variances)
+        with np.errstate(divide="ignore"):
+            return float(np.log(float(nas))) + float(log_bn)

@@ -1,0 +1,116 @@
+"""Gradient-based (pruning-at-initialisation) proxies: synflow, snip, grasp, fisher, grad_norm, plain.
+
+Definitions: ``../shared/reference/NAS-DEFINITIONS.md`` section 6 and Abdelfattah et al. 2021,
+"Zero-Cost Proxies for Lightweight NAS" (ICLR), which adapts SNIP (Lee et al. 2019), GraSP (Wang et al.
+2020), SynFlow (Tanaka et al. 2020) and Fisher (Theis et al. 2018; Turner et al. 2020) to whole-network
+scores by summing the per-parameter saliencies over the weights of every Conv2d and Linear layer.
+
+Each function takes a freshly initialised network that it may modify (the caller passes a copy), one
+minibatch ``x`` (N, C, H, W) and integer labels ``y`` (N,), and returns a Python float.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._layers import cross_entropy, logits_of, measured_layers, without_batchnorm
+
+
+def _loss_grads(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> list[nn.Module]:
+    model.train()
+    model.zero_grad(set_to_none=True)
+    loss = cross_entropy(logits_of(model(x)), y)
+    loss.backward()
+    return measured_layers(model)
+
+
+def _grad_or_zero(w: torch.Tensor) -> torch.Tensor:
+    # a layer outside the loss's graph (e.g. behind a `none` edge) has no gradient: its saliency is 0
+    return torch.zeros_like(w) if w.grad is None else w.grad
+
+
+def synflow(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None) -> float:
+    """SynFlow: sum over Conv2d/Linear weights of ``|theta * dR/dtheta|``.
+
+    Data-free: batch norm removed, every parameter and buffer replaced by its absolute value, float64,
+    one all-ones input of the shape of a sample of ``x``; R is the sum of the network's outputs.
+    """
+    net = without_batchnorm(model).double()
+    with torch.no_grad():
+        for p in net.state_dict().values():
+            if p.is_floating_point():
+                p.abs_()
+    net.zero_grad(set_to_none=True)
+    ones = torch.ones((1, *x.shape[1:]), dtype=torch.float64, device=x.device)
+    logits_of(net(ones)).sum().backward()
+    total = torch.zeros((), dtype=torch.float64, device=x.device)
+    for layer in measured_layers(net):
+        total = total + (layer.weight.detach() * _grad_or_zero(layer.weight)).abs().sum()
+    return float(total)
+
+
+def snip(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """SNIP: sum over Conv2d/Linear weights of ``|theta * dL/dtheta|``, L the minibatch cross-entropy."""
+    layers = _loss_grads(model, x, y)
+    return float(sum((m.weight.detach() * _grad_or_zero(m.weight)).abs().sum().double() for m in layers))
+
+
+def plain(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """plain: sum over Conv2d/Linear weights of ``theta * dL/dtheta`` (no absolute value)."""
+    layers = _loss_grads(model, x, y)
+    return float(sum((m.weight.detach() * _grad_or_zero(m.weight)).sum().double() for m in layers))
+
+
+def grad_norm(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """grad_norm: sum over Conv2d/Linear layers of the Frobenius norm of ``dL/dW``."""
+    layers = _loss_grads(model, x, y)
+    return float(sum(_grad_or_zero(m.weight).norm().double() for m in layers))
+
+
+def grasp(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """GraSP: sum over Conv2d/Linear weights of ``-theta * (H g)``.
+
+    ``g`` is the loss gradient with respect to those weights, ``H`` the Hessian of the loss; ``H g`` is
+    the gradient of ``g_detached . g`` (a Hessian-vector product, never forming H).
+    """
+    model.train()
+    model.zero_grad(set_to_none=True)
+    weights = [m.weight for m in measured_layers(model)]
+    loss = cross_entropy(logits_of(model(x)), y)
+    g = torch.autograd.grad(loss, weights, allow_unused=True)
+    g = [torch.zeros_like(w) if gi is None else gi.detach() for w, gi in zip(weights, g)]
+    loss = cross_entropy(logits_of(model(x)), y)
+    g_graph = torch.autograd.grad(loss, weights, create_graph=True, allow_unused=True)
+    z = sum((gd * gg).sum() for gd, gg in zip(g, g_graph) if gg is not None)
+    if not isinstance(z, torch.Tensor) or not z.requires_grad:
+        return 0.0
+    hg = torch.autograd.grad(z, weights, allow_unused=True)
+    return float(sum((-w.detach() * h).sum().double() for w, h in zip(weights, hg) if h is not None))
+
+
+def fisher(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Fisher: per output channel of every Conv2d/Linear layer, ``0.5 * mean_n (sum_positions a * dL/da)^2``,
+    summed over channels and layers; ``a`` is the layer's output activation (Theis et al. 2018)."""
+    model.train()
+    model.zero_grad(set_to_none=True)
+    acts: list[torch.Tensor] = []
+
+    def keep(_module, _inp, out):
+        out.retain_grad()
+        acts.append(out)
+
+    handles = [m.register_forward_hook(keep) for m in measured_layers(model)]
+    try:
+        loss = cross_entropy(logits_of(model(x)), y)
+        loss.backward()
+    finally:
+        for h in handles:
+            h.remove()
+    total = torch.zeros((), dtype=torch.float64, device=x.device)
+    for a in acts:
+        if a.grad is None:
+            continue
+        prod = (a.detach() * a.grad).double()
+        per_sample = prod.sum(dim=tuple(range(2, prod.ndim))) if prod.ndim > 2 else prod
+        total = total + (0.5 * per_sample.pow(2).mean(dim=0)).sum()
+    return float(total)

@@ -1,0 +1,248 @@
+"""``score``: zero-cost proxies for a batch of cells (or of torch networks), one value per row."""
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._kernels.rng import PyRng
+from .._rng import base_seed
+from . import _activation, _gradient, _static
+from ._data import minibatch
+
+# name -> (function(model, x, y) -> float, needs real data). Data-free proxies ignore ``data``.
+PROXIES: dict[str, tuple[Callable, bool]] = {
+    "synflow": (_gradient.synflow, False),
+    "snip": (_gradient.snip, True),
+    "grasp": (_gradient.grasp, True),
+    "fisher": (_gradient.fisher, True),
+    "grad_norm": (_gradient.grad_norm, True),
+    "plain": (_gradient.plain, True),
+    "jacob_cov": (_activation.jacob_cov, True),
+    "nwot": (_activation.nwot, True),
+    "epe_nas": (_activation.epe_nas, True),
+    "zen": (_activation.zen, False),
+    "l2_norm": (_static.l2_norm, False),
+    "params": (_static.params, False),
+    "flops": (_static.flops, False),
+}
+#: the NAS-Bench-Suite-Zero name of each proxy where it differs (``jacov``)
+NASLIB_NAMES = {"jacob_cov": "jacov"}
+
+
+def _check_proxy(proxy: str) -> str:
+    if not isinstance(proxy, str) or proxy.lower() not in PROXIES:
+        raise ValueError(f"unknown proxy {proxy!r}; valid: {', '.join(sorted(PROXIES))}")
+    return proxy.lower()
+
+
+def _device(device) -> torch.device:
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def row_seed(base: int, row: int) -> int:
+    """The torch seed of row ``row``: first splitmix64 draw of stream ``row`` (63 bits), so a cell's
+    network and score do not depend on which batch it came in."""
+    return PyRng(int(base), row).next() >> 1
+
+
+def cell_keys(cells) -> np.ndarray:
+    """A 63-bit content key per row (blake2b of the row's field bytes): a cell's network seed is
+    ``row_seed(base, key)``, so the same cell gets the same network and score in any batch."""
+    import hashlib
+
+    arrays = cells.arrays()
+    out = np.empty(len(cells), dtype=np.int64)
+    for i in range(len(cells)):
+        h = hashlib.blake2b(digest_size=8)
+        for name in sorted(arrays):
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(arrays[name][i]).tobytes())
+        out[i] = int.from_bytes(h.digest(), "little") >> 1
+    return out
+
+
+def _apply(name: str, model: nn.Module, x, y, num_classes: int, seed: int) -> float:
+    fn, _ = PROXIES[name]
+    if name == "epe_nas":
+        return fn(model, x, y, num_classes=num_classes)
+    if name == "zen":
+        return fn(model, x, y, seed=seed)
+    return fn(model, x, y)
+
+
+def _report_nonfinite(name: str, values: np.ndarray) -> np.ndarray:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        warnings.warn(
+            f"proxy {name!r} is not finite (NaN/inf) for {rows.size} of {values.size} rows "
+            f"(first rows {rows[:8].tolist()}); reported as NaN",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        values = values.copy()
+        values[bad] = np.nan
+    return values
+
+
+def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Sequence[str], data, *,
+                device, seed, batch_size, progress, num_classes, input_shape, keys=None):
+    dev = _device(device)
+    base = int(base_seed(seed))
+    x, y = minibatch(data, batch_size=batch_size, input_shape=input_shape, num_classes=num_classes,
+                     seed=row_seed(base, 2**63), device=dev)
+    values = {p: np.full(n, np.nan) for p in proxies}
+    times = {p: np.zeros(n) for p in proxies}
+    rows = range(n)
+    if progress:
+        from tqdm.auto import tqdm
+
+        rows = tqdm(rows, desc="zero-cost " + ",".join(proxies), unit="net")
+    fork_devices = [dev] if dev.type == "cuda" else []
+    for i in rows:
+        s = row_seed(base, i if keys is None else int(keys[i]))
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(s)
+            model = make_model(i, s).to(dev)
+            for p in proxies:
+                net = copy.deepcopy(model) if len(proxies) > 1 else model
+                t0 = time.perf_counter()
+                values[p][i] = _apply(p, net, x, y, num_classes, s)
+                if dev.type == "cuda":
+                    torch.cuda.synchronize(dev)
+                times[p][i] = time.perf_counter() - t0
+    return {p: _report_nonfinite(p, values[p]) for p in proxies}, times
+
+
+def _infer_shapes(data, num_classes, input_shape, in_channels):
+    if data is not None and isinstance(data, (tuple, list)) and len(data) == 2:
+        X = np.asarray(data[0].shape if isinstance(data[0], torch.Tensor) else np.shape(data[0]))
+        if input_shape is None and X.size == 4:
+            input_shape = tuple(int(v) for v in X[1:])
+        if num_classes is None:
+            yy = data[1].detach().cpu().numpy() if isinstance(data[1], torch.Tensor) else np.asarray(data[1])
+            if yy.size and yy.dtype.kind in "iuf" and np.all(np.isfinite(yy)):
+                num_classes = max(int(yy.max()) + 1, 2)
+    if input_shape is None:
+        input_shape = (in_channels, 32, 32)
+    return (10 if num_classes is None else int(num_classes)), tuple(input_shape)
+
+
+def score(space, cells, proxy: str, data=None, device=None, seed=0, batch_size: int = 64,
+          progress: bool = False, *, num_classes: int | None = None, input_shape: tuple[int, ...] | None = None,
+          return_time: bool = False, **build_kw):
+    """Zero-cost proxy score of every cell of a batch.
+
+    Parameters
+    ----------
+    space : SearchSpace or str
+        The cells' space (``"nb201"``, ``NB201()``, ...); networks come from ``fastnas.models.build``.
+    cells : Cells
+        The batch to score; each row's network is initialised from a seed derived from ``seed`` and the
+        row's content (``cell_keys``), so a cell gets the same score in any batch and any position.
+    proxy : str
+        One of ``PROXIES``: synflow, snip, grasp, jacob_cov, fisher, grad_norm, nwot, plain, l2_norm,
+        epe_nas, zen, params, flops.
+    data : (X, y) arrays, a map-style torch dataset, or None
+        The minibatch source (its first ``batch_size`` samples). None: synthetic ``N(0, 1)`` inputs of
+        ``input_shape`` with random labels; data-free proxies (synflow, zen, params, flops, l2_norm)
+        never look at it.
+    device : str or torch.device, optional
+        Default: CUDA when available, else CPU.
+    seed : int, Generator or None
+        Network initialisation and synthetic data; same seed, same scores.
+    num_classes, input_shape : optional
+        Default: from ``data`` (labels' max + 1, ``X.shape[1:]``), else 10 and ``(3, 32, 32)``.
+    return_time : bool
+        Also return the per-cell compute time of the proxy in seconds (network construction excluded).
+    **build_kw
+        Passed to ``fastnas.models.build`` (e.g. ``width=``).
+
+    Returns
+    -------
+    ndarray of float64, shape (len(cells),)
+        Higher is better for every proxy except where the literature says otherwise (plain, flops,
+        params are raw quantities). Non-finite values are NaN, with a ``RuntimeWarning`` naming rows.
+
+    Examples
+    --------
+    >>> from fastnas.spaces import NB201
+    >>> cells = NB201.from_strings(["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|"
+    ...                             "+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"])  # doctest: +SKIP
+    >>> score("nb201", cells, "synflow", width=4)  # doctest: +SKIP
+    array([...])
+    """
+    name = _check_proxy(proxy)
+    from .. import models
+    from ..spaces import SearchSpace, get_space
+
+    sp = space if isinstance(space, SearchSpace) else get_space(space)
+    in_channels = build_kw.pop("in_channels", None)
+    nc, shape = _infer_shapes(data, num_classes, input_shape, in_channels or 3)
+
+    def make(i, _s):
+        return models.build(sp, cells[i], num_classes=nc, in_channels=shape[0], **build_kw)
+
+    vals, times = _score_loop(make, len(cells), [name], data, device=device, seed=seed, batch_size=batch_size,
+                              progress=progress, num_classes=nc, input_shape=shape, keys=cell_keys(cells))
+    return (vals[name], times[name]) if return_time else vals[name]
+
+
+def score_models(models_: Sequence[nn.Module], proxy: str, data=None, device=None, seed=0, batch_size: int = 64,
+                 progress: bool = False, *, num_classes: int | None = None,
+                 input_shape: tuple[int, ...] | None = None, return_time: bool = False):
+    """``score`` for networks you built yourself (any ``nn.Module`` whose output is (batch, classes)
+    logits). The networks are copied, never modified; their weights are used as given (only zen draws
+    fresh weights, from the seed of the network's position in the list).
+
+    >>> import torch.nn as nn
+    >>> net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+    >>> score_models([net], "params", input_shape=(1, 8, 8), num_classes=3)
+    array([475.])
+    """
+    name = _check_proxy(proxy)
+    models_ = list(models_)
+    for i, m in enumerate(models_):
+        if not isinstance(m, nn.Module):
+            raise TypeError(f"models[{i}] is a {type(m).__name__}, not a torch.nn.Module")
+    nc, shape = _infer_shapes(data, num_classes, input_shape, 3)
+    vals, times = _score_loop(lambda i, _s: copy.deepcopy(models_[i]), len(models_), [name], data,
+                              device=device, seed=seed, batch_size=batch_size, progress=progress,
+                              num_classes=nc, input_shape=shape)
+    return (vals[name], times[name]) if return_time else vals[name]
+
+
+def score_table(space, cells, proxies: Sequence[str] = tuple(PROXIES), data=None, device=None, seed=0,
+                batch_size: int = 64, progress: bool = False, *, num_classes: int | None = None,
+                input_shape: tuple[int, ...] | None = None, **build_kw):
+    """Several proxies at once (each network built once): a pandas DataFrame with one column per proxy
+    and a ``time_<proxy>`` column of seconds. Same values as ``score`` for each proxy.
+
+    >>> score_table("nb201", cells, ["synflow", "nwot"], width=4)  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    from .. import models
+    from ..spaces import SearchSpace, get_space
+
+    names = [_check_proxy(p) for p in proxies]
+    sp = space if isinstance(space, SearchSpace) else get_space(space)
+    in_channels = build_kw.pop("in_channels", None)
+    nc, shape = _infer_shapes(data, num_classes, input_shape, in_channels or 3)
+
+    def make(i, _s):
+        return models.build(sp, cells[i], num_classes=nc, in_channels=shape[0], **build_kw)
+
+    vals, times = _score_loop(make, len(cells), names, data, device=device, seed=seed, batch_size=batch_size,
+                              progress=progress, num_classes=nc, input_shape=shape, keys=cell_keys(cells))
+    cols = {p: vals[p] for p in names}
+    cols.update({f"time_{p}": times[p] for p in names})
+    return pd.DataFrame(cols)

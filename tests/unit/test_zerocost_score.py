@@ -1,0 +1,117 @@
+"""The score API: many networks per call, seeds, timing, NaN reporting, bad data."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+
+import fastnas.zerocost as zc  # noqa: E402
+
+
+def tiny(seed, width=4):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(1, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, 3))
+
+
+@pytest.fixture(scope="module")
+def nets():
+    return [tiny(0), tiny(1), tiny(2, width=6)]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(10, 1, 6, 6)).astype(np.float32), rng.integers(0, 3, size=10)
+
+
+@pytest.mark.parametrize("proxy", sorted(zc.PROXIES))
+def test_every_proxy_scores_every_network_deterministically(proxy, nets, data):
+    a, t = zc.score_models(nets, proxy, data=data, batch_size=8, return_time=True)
+    b = zc.score_models(nets, proxy, data=data, batch_size=8)
+    assert a.shape == (3,) and a.dtype == np.float64 and t.shape == (3,)
+    assert np.all(t >= 0)
+    np.testing.assert_array_equal(a, b)
+    assert np.all(np.isfinite(a))
+    # the first network alone gets the score it gets in the batch (zen's draws follow the position)
+    np.testing.assert_array_equal(zc.score_models(nets[:1], proxy, data=data, batch_size=8), a[:1])
+
+
+def test_models_are_not_modified(nets, data):
+    before = [p.detach().clone() for p in nets[0].parameters()]
+    zc.score_models(nets[:1], "synflow", data=data)
+    zc.score_models(nets[:1], "snip", data=data)
+    for p, q in zip(before, nets[0].parameters()):
+        assert torch.equal(p, q) and q.grad is None
+
+
+def test_synthetic_data_depends_on_seed_only(nets):
+    kw = dict(input_shape=(1, 6, 6), num_classes=3, batch_size=8)
+    a = zc.score_models(nets, "nwot", seed=3, **kw)
+    np.testing.assert_array_equal(a, zc.score_models(nets, "nwot", seed=3, **kw))
+    assert not np.array_equal(a, zc.score_models(nets, "nwot", seed=4, **kw))
+
+
+def test_params_and_flops_known_values(nets):
+    # conv 1*4*9+4, bn 8, linear 4*3+3 ; MACs: 36 outputs * 4 channels * 9 + 12
+    assert zc.score_models(nets[:1], "params", input_shape=(1, 6, 6))[0] == 40 + 8 + 15
+    assert zc.score_models(nets[:1], "flops", input_shape=(1, 6, 6))[0] == 36 * 4 * 9 + 12
+
+
+class Dead(nn.Module):
+    """Output independent of the input: the Jacobian is zero, its correlation undefined."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(1, 3)
+
+    def forward(self, x):
+        return self.lin(torch.ones((x.shape[0], 1), dtype=x.dtype, device=x.device)) + 0 * x.sum()
+
+
+def test_non_finite_scores_are_nan_with_a_warning(nets):
+    with pytest.warns(RuntimeWarning, match=r"jacob_cov.*rows \[1\]"):
+        v = zc.score_models([nets[0], Dead()], "jacob_cov", input_shape=(1, 6, 6), num_classes=3, batch_size=8)
+    assert np.isfinite(v[0]) and np.isnan(v[1])
+
+
+def test_unknown_proxy_lists_valid_names(nets):
+    with pytest.raises(ValueError, match="synflow"):
+        zc.score_models(nets, "synflw")
+
+
+def test_not_a_module():
+    with pytest.raises(TypeError, match=r"models\[1\]"):
+        zc.score_models([tiny(0), "net"], "params", input_shape=(1, 6, 6))
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.zeros((10, 6, 6)), np.zeros(10, int), r"\(N, C, H, W\)"),
+        (np.zeros((10, 1, 6, 6)), np.zeros(9, int), "10 rows, y has 9"),
+        (np.where(np.arange(360).reshape(10, 1, 6, 6) == 200, np.nan, 0.0), np.zeros(10, int), r"NaN.*\[5\]"),
+        (np.zeros((10, 1, 6, 6)), np.full(10, 0.5), "row 0"),
+        (np.zeros((10, 1, 6, 6)), np.r_[np.zeros(9, int), -1], "row 9"),
+        (np.zeros((10, 1, 6, 6)), np.zeros((10, 2), int), "1-D"),
+    ],
+)
+def test_bad_data_raises_clearly(nets, X, y, match):
+    with pytest.raises(ValueError, match=match):
+        zc.score_models(nets, "snip", data=(X, y))
+
+
+def test_label_out_of_range_for_num_classes(nets, data):
+    X, _ = data
+    with pytest.raises(ValueError, match="out of range for num_classes=3"):
+        zc.score_models(nets, "snip", data=(X, np.full(10, 3)), num_classes=3)
+
+
+def test_torch_dataset_equals_arrays(nets, data):
+    X, y = data
+    ds = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
+    a = zc.score_models(nets, "grad_norm", data=ds, batch_size=8, num_classes=3)
+    b = zc.score_models(nets, "grad_norm", data=(X, y), batch_size=8, num_classes=3)
+    np.testing.assert_allclose(a, b, rtol=1e-6)
