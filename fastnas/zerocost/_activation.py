@@ -110,42 +110,54 @@ def zen(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None, seed: 
         mixup_gamma: float = 1e-2) -> float:
     """Zen-score (Lin et al. 2021, eq. 6): ``log E|f(x) - f(x + gamma eps)| + sum_BN log(sigma_bar)``.
 
-    Weights of Conv2d/Linear re-drawn from N(0, 1), BN affine reset to identity; ``x, eps ~ N(0, 1)`` of
-    the shape of the minibatch (data-free); ``f`` the pre-global-pooling feature map; ``sigma_bar`` =
-    sqrt(mean over channels of the batch variance) at each batch-norm layer, in the perturbed pass.
+    Weights of Conv2d/Linear re-drawn from N(0, 1) (biases 0), BN affine reset to identity; ``x, eps ~
+    N(0, 1)`` of the shape of the minibatch (data-free); ``f`` the feature map entering the last global
+    pooling layer; ``E|.|`` the batch mean of the per-sample L1 norm. ``sigma_bar = sqrt(mean of the BN's
+    running_var)`` after the two training-mode passes from reset running statistics, as the authors' code
+    (and NAS-Bench-Suite-Zero) compute it; the paper's batch standard deviation would be log(0) = -inf
+    for every BN behind a dead (``none``-fed) branch. BNs without running statistics use the last
+    pass's batch variance. Draw order: layer weights in module order, then x, then eps.
     """
     net = copy.deepcopy(model)
     gen = torch.Generator(device=x.device).manual_seed(int(seed) & 0x7FFFFFFFFFFFFFFF)
+    bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    last_var: dict[int, torch.Tensor] = {}
+
+    def keep_var(m, inp, _o):
+        a = inp[0].double()
+        dims = [d for d in range(a.ndim) if d != 1]
+        last_var[id(m)] = a.var(dim=dims, unbiased=False)
+
     with torch.no_grad():
         for m in net.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
                 m.weight.copy_(torch.randn(m.weight.shape, generator=gen, device=x.device, dtype=m.weight.dtype))
                 if m.bias is not None:
                     m.bias.zero_()
-            elif isinstance(m, nn.modules.batchnorm._BatchNorm) and m.affine:
+        for m in bns:
+            if m.affine:
                 m.weight.fill_(1.0)
                 m.bias.zero_()
+            if m.track_running_stats:
+                m.reset_running_stats()
         xin = torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype)
         eps = torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype)
         net.train()
-        f0 = _pre_gap_output(net, xin)
-        variances: list[torch.Tensor] = []
-
-        def keep_var(_m, inp, _o):
-            a = inp[0].double()
-            dims = [d for d in range(a.ndim) if d != 1]
-            variances.append(a.var(dim=dims, unbiased=False).mean())
-
-        bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
         handles = [m.register_forward_hook(keep_var) for m in bns]
         try:
+            f0 = _pre_gap_output(net, xin)
             f1 = _pre_gap_output(net, xin + mixup_gamma * eps)
         finally:
             for h in handles:
                 h.remove()
         delta = (f0 - f1).double().abs()
         dims = tuple(range(1, delta.ndim))
-        nas = delta.sum(dim=dims).mean() if dims else delta.mean()
-        log_bn = sum(0.5 * math.log(float(v)) if float(v) > 0 else float("-inf") for v in variances)
-        with np.errstate(divide="ignore"):
-            return float(np.log(float(nas))) + float(log_bn)
+        nas = float(delta.sum(dim=dims).mean() if dims else delta.mean())
+        log_bn = 0.0
+        for m in bns:
+            var = m.running_var if m.track_running_stats else last_var.get(id(m))
+            if var is None:
+                continue  # a BN the passes never reached
+            v = float(var.double().mean())
+            log_bn += 0.5 * math.log(v) if v > 0 else float("-inf")
+        return (math.log(nas) if nas > 0 else float("-inf")) + log_bn

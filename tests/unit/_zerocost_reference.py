@@ -65,8 +65,8 @@ class NumpyNet:
             elif kind == "linear":
                 x = x @ layer[1].T + layer[2]
             elif kind == "bn":
-                if trace is not None:
-                    trace.setdefault("bn_var", []).append(x.var(axis=(0, 2, 3)).mean())
+                if trace is not None:  # per-channel unbiased batch variance (what running_var tracks)
+                    trace.setdefault("bn_var", []).append(x.var(axis=(0, 2, 3), ddof=1))
                 mu = x.mean(axis=(0, 2, 3), keepdims=True)
                 var = x.var(axis=(0, 2, 3), keepdims=True)
                 x = (x - mu) / np.sqrt(var + layer[3]) * layer[1][None, :, None, None] + layer[2][None, :, None, None]
