@@ -1,1 +1,27 @@
-"""fastnas.models"""
+"""Torch networks for every search space.
+
+``build(space, cell)`` returns the network of a single cell (a batch of one); the per-space classes
+(``NB201Network``, ``NB101Network``, ``DARTSNetwork``, ``GNNNetwork``) take the cell's arrays directly.
+torch is imported only when a network class is first used.
+"""
+from __future__ import annotations
+
+from ._build import build
+
+__all__ = ["build", "NB201Network", "nb201_param_counts", "NB101Network", "DARTSNetwork", "GNNNetwork"]
+
+_LAZY = {
+    "NB201Network": "fastnas.models.nb201",
+    "nb201_param_counts": "fastnas.models.nb201",
+    "NB101Network": "fastnas.models.nb101",
+    "DARTSNetwork": "fastnas.models.darts",
+    "GNNNetwork": "fastnas.models.nbgraph",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'fastnas.models' has no attribute {name!r}")
