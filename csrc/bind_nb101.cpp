@@ -1,9 +1,278 @@
+// pybind11 bindings of the NB101 kernels (src/nb101*.cpp): validate and convert arrays, release the
+// GIL, call the core. Every function takes (matrix (N,7,7) uint8, ops (N,7) int8, n_vertices (N,)
+// uint8) exactly as fastnas/spaces/nb101_ref.py does, and raises the same exception types.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "bindings.hpp"
+#include "nb101.hpp"
 
 namespace py = pybind11;
+namespace nb = fastnas::nb101;
 
 namespace fastnas_bind {
+namespace {
 
-void register_nb101(py::module_& m) { (void)m; }
+template <class T>
+py::array_t<T, py::array::c_style> need(py::handle h, const char* name, std::vector<py::ssize_t> tail) {
+    if (!py::isinstance<py::array>(h))
+        throw py::type_error(std::string(name) + ": expected a numpy array");
+    auto a = py::reinterpret_borrow<py::array>(h);
+    if (!a.dtype().is(py::dtype::of<T>()))
+        throw py::type_error(std::string(name) + ": expected dtype " + std::string(py::str(py::dtype::of<T>())) +
+                             ", got " + std::string(py::str(a.dtype())));
+    if (a.ndim() != static_cast<py::ssize_t>(1 + tail.size()))
+        throw py::value_error(std::string(name) + ": expected " + std::to_string(1 + tail.size()) +
+                              " dimensions, got " + std::to_string(a.ndim()));
+    for (std::size_t k = 0; k < tail.size(); ++k)
+        if (a.shape(static_cast<py::ssize_t>(k + 1)) != tail[k])
+            throw py::value_error(std::string(name) + ": wrong shape");
+    return py::array_t<T, py::array::c_style>::ensure(a);
+}
+
+struct Rows {
+    py::array_t<std::uint8_t, py::array::c_style> m;
+    py::array_t<std::int8_t, py::array::c_style> o;
+    py::array_t<std::uint8_t, py::array::c_style> n;
+    py::ssize_t N;
+    const std::uint8_t* M() const { return m.data(); }
+    const std::int8_t* O() const { return o.data(); }
+    const std::uint8_t* V() const { return n.data(); }
+    nb::Graph graph(py::ssize_t i) const { return nb::load(M() + 49 * i, O() + 7 * i, V()[i]); }
+};
+
+Rows rows(py::handle matrix, py::handle ops, py::handle nv, bool check_sizes = true) {
+    Rows r{need<std::uint8_t>(matrix, "matrix", {7, 7}), need<std::int8_t>(ops, "ops", {7}),
+           need<std::uint8_t>(nv, "n_vertices", {}), 0};
+    r.N = r.m.shape(0);
+    if (r.o.shape(0) != r.N || r.n.shape(0) != r.N)
+        throw py::value_error("matrix, ops and n_vertices must have the same number of rows");
+    if (check_sizes) {
+        const std::uint8_t* v = r.V();
+        for (py::ssize_t i = 0; i < r.N; ++i)
+            if (v[i] < 2 || v[i] > 7)
+                throw py::value_error("row " + std::to_string(i) + ": n_vertices must be in 2..7, got " +
+                                      std::to_string(v[i]));
+    }
+    return r;
+}
+
+struct Out {
+    py::array_t<std::uint8_t> m;
+    py::array_t<std::int8_t> o;
+    py::array_t<std::uint8_t> n;
+    explicit Out(py::ssize_t N)
+        : m(std::vector<py::ssize_t>{N, 7, 7}), o(std::vector<py::ssize_t>{N, 7}), n(std::vector<py::ssize_t>{N}) {}
+    void put(py::ssize_t i, const nb::Graph& g) {
+        nb::store(g, m.mutable_data() + 49 * i, o.mutable_data() + 7 * i, n.mutable_data() + i);
+    }
+};
+
+py::tuple from_graphs(const std::vector<nb::Graph>& gs) {
+    const auto N = static_cast<py::ssize_t>(gs.size());
+    Out out(N);
+    for (py::ssize_t i = 0; i < N; ++i) out.put(i, gs[static_cast<std::size_t>(i)]);
+    return py::make_tuple(out.m, out.o, out.n);
+}
+
+int thread_count(int threads, py::ssize_t n) {
+    int t = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const py::ssize_t most = std::max<py::ssize_t>(1, n / 64);
+    return static_cast<int>(std::min<py::ssize_t>(t, most));
+}
+
+}  // namespace
+
+void register_nb101(py::module_& m) {
+    m.def(
+        "nb101_check",
+        [](py::handle matrix, py::handle ops, py::handle nv) {
+            Rows r = rows(matrix, ops, nv, false);
+            py::array_t<std::int8_t> err(r.N);
+            auto* e = err.mutable_data();
+            {
+                py::gil_scoped_release nogil;
+                for (py::ssize_t i = 0; i < r.N; ++i) e[i] = nb::check_row(r.M() + 49 * i, r.O() + 7 * i, r.V()[i]);
+            }
+            return err;
+        },
+        "Per-row error code of raw arrays (0 ok).");
+
+    m.def(
+        "nb101_prune",
+        [](py::handle matrix, py::handle ops, py::handle nv) {
+            Rows r = rows(matrix, ops, nv);
+            Out out(r.N);
+            py::array_t<bool> valid(r.N);
+            auto* ok = valid.mutable_data();
+            {
+                py::gil_scoped_release nogil;
+                for (py::ssize_t i = 0; i < r.N; ++i) {
+                    nb::Graph g = r.graph(i);
+                    nb::Graph h = g;
+                    const bool connected = nb::prune(h);
+                    ok[i] = connected && nb::n_edges(h) <= nb::kMaxEdges;
+                    out.put(i, connected ? h : g);
+                }
+            }
+            return py::make_tuple(out.m, out.o, out.n, valid);
+        },
+        "Pruned rows (disconnected rows unchanged) and the validity flag.");
+
+    m.def("nb101_is_valid", [](py::handle matrix, py::handle ops, py::handle nv) {
+        Rows r = rows(matrix, ops, nv);
+        py::array_t<bool> valid(r.N);
+        auto* ok = valid.mutable_data();
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < r.N; ++i) {
+                nb::Graph g = r.graph(i);
+                ok[i] = nb::pruned_valid(g);
+            }
+        }
+        return valid;
+    });
+
+    m.def("nb101_key", [](py::handle matrix, py::handle ops, py::handle nv) {
+        Rows r = rows(matrix, ops, nv);
+        py::array_t<std::uint64_t> keys(r.N);
+        auto* k = keys.mutable_data();
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < r.N; ++i) k[i] = nb::key_of(r.graph(i));
+        }
+        return keys;
+    });
+
+    m.def(
+        "nb101_hash",
+        [](py::handle matrix, py::handle ops, py::handle nv, int threads) {
+            Rows r = rows(matrix, ops, nv);
+            py::array_t<std::uint8_t> out(std::vector<py::ssize_t>{r.N, 32});
+            auto* o = out.mutable_data();
+            {
+                py::gil_scoped_release nogil;
+                auto work = [&](py::ssize_t lo, py::ssize_t hi) {
+                    for (py::ssize_t i = lo; i < hi; ++i) {
+                        nb::Graph g = r.graph(i);
+                        char* dst = reinterpret_cast<char*>(o + 32 * i);
+                        if (nb::pruned_valid(g))
+                            nb::fingerprint(g, dst);
+                        else
+                            std::fill(dst, dst + 32, 0);
+                    }
+                };
+                const int T = thread_count(threads, r.N);
+                if (T <= 1) {
+                    work(0, r.N);
+                } else {
+                    std::vector<std::thread> pool;
+                    for (int t = 0; t < T; ++t)
+                        pool.emplace_back(work, r.N * t / T, r.N * (t + 1) / T);
+                    for (auto& th : pool) th.join();
+                }
+            }
+            return out;
+        },
+        py::arg("matrix"), py::arg("ops"), py::arg("n_vertices"), py::arg("threads") = 0,
+        "NAS-Bench-101 fingerprints as (N, 32) ASCII bytes; zero bytes for rows not in the space.");
+
+    m.def(
+        "nb101_enumerate",
+        [](int v) {
+            if (v < 2 || v > 7) throw py::value_error("n_vertices must be in 2..7, got " + std::to_string(v));
+            std::vector<nb::Graph> gs;
+            std::vector<std::uint64_t> keys;
+            {
+                py::gil_scoped_release nogil;
+                nb::enumerate(v, gs, keys);
+            }
+            py::tuple t = from_graphs(gs);
+            py::array_t<std::uint64_t> k(static_cast<py::ssize_t>(keys.size()));
+            std::copy(keys.begin(), keys.end(), k.mutable_data());
+            return py::make_tuple(t[0], t[1], t[2], k);
+        },
+        "Unique cells with exactly v vertices: (matrix, ops, n_vertices, keys).");
+
+    m.def("nb101_sample", [](std::uint64_t seed, std::uint64_t start, py::ssize_t n, int mode) {
+        if (n < 0) throw py::value_error("n must be >= 0");
+        if (mode != 0 && mode != 1) throw py::value_error("mode must be 0 (reference) or 1 (full)");
+        Out out(n);
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < n; ++i) {
+                fastnas::Rng rng(seed, start + static_cast<std::uint64_t>(i));
+                out.put(i, nb::sample(rng, mode));
+            }
+        }
+        return py::make_tuple(out.m, out.o, out.n);
+    });
+
+    m.def("nb101_mutate", [](py::handle matrix, py::handle ops, py::handle nv, double rate, std::uint64_t seed) {
+        Rows r = rows(matrix, ops, nv);
+        if (!(rate > 0.0) || rate > 1e300) throw py::value_error("rate must be a positive finite number");
+        std::vector<std::uint64_t> pk(static_cast<std::size_t>(r.N));
+        py::ssize_t bad = -1;
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < r.N && bad < 0; ++i) {
+                pk[static_cast<std::size_t>(i)] = nb::key_of(r.graph(i));
+                if (!pk[static_cast<std::size_t>(i)]) bad = i;
+            }
+        }
+        if (bad >= 0) throw py::value_error("row " + std::to_string(bad) + ": parent cell is not in the space");
+        Out out(r.N);
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < r.N; ++i) {
+                fastnas::Rng rng(seed, static_cast<std::uint64_t>(i));
+                out.put(i, nb::mutate(r.graph(i), pk[static_cast<std::size_t>(i)], rate, rng));
+            }
+        }
+        return py::make_tuple(out.m, out.o, out.n);
+    });
+
+    m.def("nb101_neighbors", [](py::handle matrix, py::handle ops, py::handle nv) {
+        Rows r = rows(matrix, ops, nv);
+        std::vector<nb::Graph> gs;
+        std::vector<std::int64_t> parent;
+        py::ssize_t bad = -1;
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < r.N && bad < 0; ++i)
+                if (!nb::key_of(r.graph(i))) bad = i;
+            if (bad < 0) {
+                gs.reserve(static_cast<std::size_t>(r.N) * 24);
+                for (py::ssize_t i = 0; i < r.N; ++i) {
+                    const int k = nb::neighbors(r.graph(i), gs);
+                    parent.insert(parent.end(), static_cast<std::size_t>(k), static_cast<std::int64_t>(i));
+                }
+            }
+        }
+        if (bad >= 0) throw py::value_error("row " + std::to_string(bad) + ": cell is not in the space");
+        py::tuple t = from_graphs(gs);
+        py::array_t<std::int64_t> p(static_cast<py::ssize_t>(parent.size()));
+        std::copy(parent.begin(), parent.end(), p.mutable_data());
+        return py::make_tuple(t[0], t[1], t[2], p);
+    });
+
+    m.def("nb101_path", [](py::handle matrix, py::handle ops, py::handle nv, int k) {
+        Rows r = rows(matrix, ops, nv);
+        if (k < 0 || k > nb::kPathLen) throw py::value_error("k must be in 0..364, got " + std::to_string(k));
+        py::array_t<std::uint8_t> out(std::vector<py::ssize_t>{r.N, k});
+        auto* o = out.mutable_data();
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < r.N; ++i) nb::path_encode(r.graph(i), k, o + static_cast<py::ssize_t>(k) * i);
+        }
+        return out;
+    });
+}
 
 }  // namespace fastnas_bind

@@ -1,0 +1,201 @@
+// NB101 enumeration, sampling, mutation and neighbours.
+#include <cstring>
+
+#include "nb101.hpp"
+
+namespace fastnas {
+namespace nb101 {
+namespace {
+
+// (i, j) pairs i < j of a v x v upper triangle, row-major
+int pairs_of(int v, int* pi, int* pj) {
+    int k = 0;
+    for (int i = 0; i < v; ++i)
+        for (int j = i + 1; j < v; ++j) {
+            pi[k] = i;
+            pj[k] = j;
+            ++k;
+        }
+    return k;
+}
+
+// open-addressing set of nonzero uint64 keys
+struct KeySet {
+    std::vector<std::uint64_t> slots;
+    std::uint64_t mask;
+    explicit KeySet(std::size_t expect) {
+        std::size_t cap = 16;
+        while (cap < 2 * expect + 16) cap <<= 1;
+        slots.assign(cap, 0);
+        mask = cap - 1;
+    }
+    bool insert(std::uint64_t k) {  // true if new
+        std::uint64_t i = mix64(k) & mask;
+        for (;;) {
+            if (slots[i] == k) return false;
+            if (slots[i] == 0) {
+                slots[i] = k;
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+};
+
+}  // namespace
+
+void enumerate(int v, std::vector<Graph>& out, std::vector<std::uint64_t>& keys) {
+    int pi[21], pj[21];
+    const int np = pairs_of(v, pi, pj);
+    int inner = v - 2, nops = 1;
+    for (int i = 0; i < inner; ++i) nops *= 3;
+    KeySet seen(v == 7 ? 400000 : 70000);
+    const unsigned full = (1u << v) - 1u;
+    for (std::uint32_t b = 0; b < (1u << np); ++b) {
+        if (__builtin_popcount(b) > kMaxEdges) continue;
+        Graph g;
+        g.n = static_cast<std::uint8_t>(v);
+        unsigned has_in = 1u;  // input needs no in-edge
+        for (int t = 0; t < np; ++t)
+            if ((b >> t) & 1u) {
+                g.out[pi[t]] |= static_cast<std::uint8_t>(1u << pj[t]);
+                has_in |= 1u << pj[t];
+            }
+        if (has_in != full) continue;
+        bool ok = true;
+        for (int i = 0; i < v - 1 && ok; ++i) ok = g.out[i] != 0;
+        if (!ok) continue;
+        g.op[0] = -1;
+        g.op[v - 1] = -2;
+        for (int t = 0; t < nops; ++t) {
+            int rest = t;
+            for (int i = inner; i >= 1; --i) {  // vertex 1 is the most significant digit
+                g.op[i] = static_cast<std::int8_t>(rest % 3);
+                rest /= 3;
+            }
+            const std::uint64_t k = canonical_key(g);
+            if (seen.insert(k)) {
+                out.push_back(g);
+                keys.push_back(k);
+            }
+        }
+    }
+}
+
+Graph sample(Rng& rng, int mode) {
+    int pi[21], pj[21];
+    pairs_of(kMaxV, pi, pj);
+    for (;;) {
+        const std::uint64_t bits = rng.next();
+        Graph g;
+        g.n = kMaxV;
+        for (int t = 0; t < 21; ++t)
+            if ((bits >> t) & 1u) g.out[pi[t]] |= static_cast<std::uint8_t>(1u << pj[t]);
+        g.op[0] = -1;
+        g.op[kMaxV - 1] = -2;
+        for (int i = 1; i < kMaxV - 1; ++i) g.op[i] = static_cast<std::int8_t>(rng.below(3));
+        if (mode == 0) {
+            if (pruned_valid(g)) return g;
+        } else {
+            Graph h = g;
+            if (prune(h) && h.n == kMaxV && n_edges(h) <= kMaxEdges) return g;
+        }
+    }
+}
+
+Graph mutate(const Graph& parent, std::uint64_t parent_key, double rate, Rng& rng) {
+    int pi[21], pj[21];
+    pairs_of(kMaxV, pi, pj);
+    // embed the parent in 7 vertices: output to slot 6, new inner slots with random ops
+    Graph base;
+    base.n = kMaxV;
+    const int n = parent.n < 2 ? 2 : (parent.n > kMaxV ? kMaxV : parent.n);
+    auto slot = [&](int v) { return v == n - 1 ? kMaxV - 1 : v; };
+    for (int v = 0; v < n; ++v) {
+        base.op[slot(v)] = parent.op[v];
+        unsigned s = parent.out[v];
+        while (s) {
+            const int w = __builtin_ctz(s);
+            s &= s - 1;
+            base.out[slot(v)] |= static_cast<std::uint8_t>(1u << slot(w));
+        }
+    }
+    for (int v = n - 1; v < kMaxV - 1; ++v) base.op[v] = static_cast<std::int8_t>(rng.below(3));
+    const double pe = rate / 21.0 < 1.0 ? rate / 21.0 : 1.0;
+    const double po = rate / 5.0 < 1.0 ? rate / 5.0 : 1.0;
+    for (;;) {
+        Graph g = base;
+        for (int t = 0; t < 21; ++t)
+            if (rng.uniform() < pe) g.out[pi[t]] ^= static_cast<std::uint8_t>(1u << pj[t]);
+        for (int v = 1; v < kMaxV - 1; ++v)
+            if (rng.uniform() < po)
+                g.op[v] = static_cast<std::int8_t>((g.op[v] + 1 + static_cast<int>(rng.below(2))) % 3);
+        if (pruned_valid(g) && canonical_key(g) != parent_key) return g;
+    }
+}
+
+int neighbors(const Graph& parent_raw, std::vector<Graph>& out) {
+    Graph p = parent_raw;
+    if (!pruned_valid(p)) return 0;
+    const std::uint64_t pk = canonical_key(p);
+    std::uint64_t seen[64];
+    int nseen = 0, added = 0;
+    auto consider = [&](Graph g) {
+        if (!pruned_valid(g)) return;
+        const std::uint64_t k = canonical_key(g);
+        if (k == pk) return;
+        for (int a = 0; a < nseen; ++a)
+            if (seen[a] == k) return;
+        seen[nseen++] = k;
+        out.push_back(g);
+        ++added;
+    };
+    const int n = p.n;
+    for (int i = 0; i < n; ++i)
+        for (int j = i + 1; j < n; ++j) {
+            Graph g = p;
+            g.out[i] ^= static_cast<std::uint8_t>(1u << j);
+            consider(g);
+        }
+    for (int v = 1; v < n - 1; ++v)
+        for (int o = 0; o < 3; ++o) {
+            if (o == p.op[v]) continue;
+            Graph g = p;
+            g.op[v] = static_cast<std::int8_t>(o);
+            consider(g);
+        }
+    return added;
+}
+
+void path_encode(const Graph& g, int k, std::uint8_t* out) {
+    std::memset(out, 0, static_cast<std::size_t>(k));
+    // iterative DFS from the input: (vertex, index so far, length)
+    int sv[64], si[64], sl[64];
+    int top = 0;
+    sv[0] = 0;
+    si[0] = 0;
+    sl[0] = 0;
+    top = 1;
+    static const int pow3[6] = {1, 3, 9, 27, 81, 243};
+    const int outv = g.n - 1;
+    while (top) {
+        --top;
+        const int v = sv[top], idx = si[top], len = sl[top];
+        unsigned s = g.out[v];
+        while (s) {
+            const int w = __builtin_ctz(s);
+            s &= s - 1;
+            if (w == outv) {
+                if (idx < k) out[idx] = 1;
+            } else if (len < 5) {
+                sv[top] = w;
+                si[top] = idx + pow3[len] * ((static_cast<std::uint8_t>(g.op[w]) & 3u) + 1);
+                sl[top] = len + 1;
+                ++top;
+            }
+        }
+    }
+}
+
+}  // namespace nb101
+}  // namespace fastnas
