@@ -35,6 +35,16 @@ _TABLE: dict[str, dict[str, str]] = {
         "python": "fastnas._kernels.rng:py_rng_stream",
     },
     # ---- nb101 (fastnas/spaces/nb101*) --------------------------------------------------------
+    "nb101_check": {"cpp": "fastnas._core:nb101_check", "python": "fastnas.spaces.nb101_ref:nb101_check"},
+    "nb101_prune": {"cpp": "fastnas._core:nb101_prune", "python": "fastnas.spaces.nb101_ref:nb101_prune"},
+    "nb101_is_valid": {"cpp": "fastnas._core:nb101_is_valid", "python": "fastnas.spaces.nb101_ref:nb101_is_valid"},
+    "nb101_key": {"cpp": "fastnas._core:nb101_key", "python": "fastnas.spaces.nb101_ref:nb101_key"},
+    "nb101_hash": {"cpp": "fastnas._core:nb101_hash", "python": "fastnas.spaces.nb101_ref:nb101_hash"},
+    "nb101_enumerate": {"cpp": "fastnas._core:nb101_enumerate", "python": "fastnas.spaces.nb101_ref:nb101_enumerate"},
+    "nb101_sample": {"cpp": "fastnas._core:nb101_sample", "python": "fastnas.spaces.nb101_ref:nb101_sample"},
+    "nb101_mutate": {"cpp": "fastnas._core:nb101_mutate", "python": "fastnas.spaces.nb101_ref:nb101_mutate"},
+    "nb101_neighbors": {"cpp": "fastnas._core:nb101_neighbors", "python": "fastnas.spaces.nb101_ref:nb101_neighbors"},
+    "nb101_path": {"cpp": "fastnas._core:nb101_path", "python": "fastnas.spaces.nb101_ref:nb101_path"},
     # ---- nb201 (fastnas/spaces/nb201*) --------------------------------------------------------
     # ---- darts (fastnas/spaces/darts*) --------------------------------------------------------
     # ---- nbgraph (fastnas/spaces/nbgraph*) ----------------------------------------------------
