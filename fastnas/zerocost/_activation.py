@@ -26,7 +26,10 @@ def input_jacobian(model: nn.Module, x: torch.Tensor) -> np.ndarray:
     model.zero_grad(set_to_none=True)
     xg = x.detach().clone().requires_grad_(True)
     out = logits_of(model(xg))
-    out.backward(torch.ones_like(out))
+    if out.requires_grad:
+        out.backward(torch.ones_like(out))
+    if xg.grad is None:  # the output does not depend on the input (e.g. an all-`none` cell)
+        return np.zeros((x.shape[0], int(np.prod(x.shape[1:]))))
     return xg.grad.detach().reshape(x.shape[0], -1).double().cpu().numpy()
 
 

@@ -182,9 +182,8 @@ def score(space, cells, proxy: str, data=None, device=None, seed=0, batch_size: 
     """
     name = _check_proxy(proxy)
     from .. import models
-    from ..spaces import SearchSpace, get_space
 
-    sp = space if isinstance(space, SearchSpace) else get_space(space)
+    sp = space  # a SearchSpace or a name: models.build dispatches on it
     in_channels = build_kw.pop("in_channels", None)
     nc, shape = _infer_shapes(data, num_classes, input_shape, in_channels or 3)
 
@@ -231,10 +230,9 @@ def score_table(space, cells, proxies: Sequence[str] = tuple(PROXIES), data=None
     import pandas as pd
 
     from .. import models
-    from ..spaces import SearchSpace, get_space
 
     names = [_check_proxy(p) for p in proxies]
-    sp = space if isinstance(space, SearchSpace) else get_space(space)
+    sp = space  # a SearchSpace or a name: models.build dispatches on it
     in_channels = build_kw.pop("in_channels", None)
     nc, shape = _infer_shapes(data, num_classes, input_shape, in_channels or 3)
 
