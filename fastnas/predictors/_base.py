@@ -85,6 +85,39 @@ class Predictor(BaseEstimator):
         mean, std = self._predict_dist(F)
         return np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
 
+    # -- persistence (safe: JSON + npz, never pickle) ---------------------------------------------
+    def _fitted_state(self) -> dict:
+        """The fitted state as a dict of numpy arrays / JSON scalars (default: public attributes
+        ending in ``_``). Subclasses holding library objects (torch modules, boosters) override this
+        and ``_set_fitted_state``."""
+        return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+
+    def _set_fitted_state(self, state: dict) -> None:
+        for k, v in state.items():
+            setattr(self, k, v)
+
+    def save(self, path) -> None:
+        """Write parameters (JSON) and fitted state (arrays) to one ``.npz`` file, without pickle.
+
+        >>> from fastnas.predictors import make
+        >>> import numpy as np, tempfile, os
+        >>> m = make("blr").fit(np.eye(4), np.arange(4.0))  # doctest: +SKIP
+        >>> m.save(os.path.join(tempfile.mkdtemp(), "m.npz"))  # doctest: +SKIP
+        """
+        from ._persist import save_predictor
+
+        save_predictor(self, path)
+
+    @classmethod
+    def load(cls, path) -> "Predictor":
+        """Read a predictor written by ``save`` (no pickle: arrays with ``allow_pickle=False``)."""
+        from ._persist import load_predictor
+
+        obj = load_predictor(path)
+        if not isinstance(obj, cls):
+            raise TypeError(f"{path} holds a {type(obj).__name__}, not a {cls.__name__}")
+        return obj
+
     # -- to implement ------------------------------------------------------------------------
     def _fit(self, F: np.ndarray, y: np.ndarray) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -1,0 +1,86 @@
+"""Name -> predictor class, resolved lazily (for the CLI, configs and ``make``)."""
+from __future__ import annotations
+
+import importlib
+
+# name -> (module, class, family). Families follow White et al. 2021: model-based, learning-curve,
+# zero-cost, hybrid (OMNI / stacks).
+PREDICTORS: dict[str, tuple[str, str, str]] = {
+    # model-based (gp, blr, mlp, bananas, gcn, bonas: fastnas.predictors.{gp,blr,mlp,gcn}, search area)
+    "gp": ("fastnas.predictors.gp", "GP", "model-based"),
+    "sparse_gp": ("fastnas.predictors.sparse_gp", "SparseGP", "model-based"),
+    "blr": ("fastnas.predictors.blr", "BayesianLinearRegression", "model-based"),
+    "dngo": ("fastnas.predictors.dngo", "DNGO", "model-based"),
+    "rf": ("fastnas.predictors.trees", "RandomForest", "model-based"),
+    "xgb": ("fastnas.predictors.trees", "XGBoost", "model-based"),
+    "lgb": ("fastnas.predictors.trees", "LightGBM", "model-based"),
+    "ngb": ("fastnas.predictors.trees", "NGBoost", "model-based"),
+    "mlp": ("fastnas.predictors.mlp", "MLP", "model-based"),
+    "bananas": ("fastnas.predictors.mlp", "MLPEnsemble", "model-based"),
+    "gcn": ("fastnas.predictors.gcn", "GCN", "model-based"),
+    "bonas": ("fastnas.predictors.gcn", "BonasGCN", "model-based"),
+    "seminas": ("fastnas.predictors.seminas", "SemiNAS", "model-based"),
+    # learning-curve
+    "sotl": ("fastnas.predictors.lc", "SoTL", "learning-curve"),
+    "sotle": ("fastnas.predictors.lc", "SoTLE", "learning-curve"),
+    "sotl_ema": ("fastnas.predictors.lc", "SoTLEMA", "learning-curve"),
+    "early_stop_acc": ("fastnas.predictors.lc", "EarlyStopValAcc", "learning-curve"),
+    "early_stop_loss": ("fastnas.predictors.lc", "EarlyStopValLoss", "learning-curve"),
+    "lce": ("fastnas.predictors.lce", "LCE", "learning-curve"),
+    "lcsvr": ("fastnas.predictors.lcsvr", "LcSVR", "learning-curve"),
+    # zero-cost
+    "zc_table": ("fastnas.predictors.zerocost", "ZeroCostTable", "zero-cost"),
+    "zc_live": ("fastnas.predictors.zerocost", "ZeroCostLive", "zero-cost"),
+    # hybrid
+    "omni": ("fastnas.predictors.omni", "OMNI", "hybrid"),
+    "stack": ("fastnas.predictors.stack", "Stack", "hybrid"),
+}
+
+
+def _get(name: str) -> type:
+    key = str(name).lower()
+    if key not in PREDICTORS:
+        raise ValueError(f"unknown predictor {name!r}; valid: {', '.join(sorted(PREDICTORS))}")
+    mod, cls, _ = PREDICTORS[key]
+    try:
+        module = importlib.import_module(mod)
+    except ModuleNotFoundError as exc:
+        if exc.name == mod:
+            raise ValueError(f"predictor {name!r} is registered but {mod} is not available") from exc
+        raise
+    if not hasattr(module, cls):
+        raise ValueError(f"predictor {name!r} is registered but {mod} has no class {cls}")
+    return getattr(module, cls)
+
+
+def make(name: str, **params):
+    """A predictor instance by name.
+
+    >>> make("rf", n_estimators=10)
+    RandomForest(n_estimators=10)
+    >>> make("nope")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown predictor 'nope'; valid: ...
+    """
+    return _get(name)(**params)
+
+
+def family(name: str) -> str:
+    """Family of a registered predictor name ('model-based', 'learning-curve', 'zero-cost', 'hybrid')."""
+    key = str(name).lower()
+    if key not in PREDICTORS:
+        raise ValueError(f"unknown predictor {name!r}; valid: {', '.join(sorted(PREDICTORS))}")
+    return PREDICTORS[key][2]
+
+
+def available() -> list[str]:
+    """Registered names whose module imports here (optional dependencies present, module landed)."""
+    out = []
+    for name in PREDICTORS:
+        try:
+            _get(name)
+            out.append(name)
+        except (ValueError, ImportError):
+            pass
+    return out

@@ -1,0 +1,251 @@
+"""Tree-ensemble predictors: random forest, XGBoost, LightGBM and NGBoost (White et al. 2021 use
+the same four; defaults follow NASLib's where it sets them).
+
+Fitted random forests and NGBoost models are kept as flat tree arrays (``_trees``), so persistence is
+safe and prediction is one vectorised traversal; XGBoost and LightGBM keep their own text/JSON model
+format.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._rng import base_seed
+from ._base import Predictor
+from ._trees import pack_trees, predict_trees, trees_from_state, trees_state
+
+
+def _seed32(seed) -> int:
+    return int(base_seed(0 if seed is None else seed) % np.uint64(2**31 - 1))
+
+
+class RandomForest(Predictor):
+    """Random forest regression (scikit-learn) on any encoding.
+
+    Parameters
+    ----------
+    n_estimators, max_features, min_samples_leaf : forest settings.
+    space, encoding : used when ``fit``/``predict`` receive ``Cells``.
+    seed : int, Generator or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).random((40, 3)); y = X[:, 0]
+    >>> RandomForest(n_estimators=20, seed=0).fit(X, y).predict(X[:2]).shape
+    (2,)
+    """
+
+    has_uncertainty = True
+
+    def __init__(self, *, n_estimators: int = 116, max_features: float = 0.17, min_samples_leaf: int = 2,
+                 space=None, encoding: str = "adjacency", seed=0):
+        self.n_estimators = n_estimators
+        self.max_features = max_features
+        self.min_samples_leaf = min_samples_leaf
+        self.space = space
+        self.encoding = encoding
+        self.seed = seed
+
+    def _fit(self, F, y):
+        from sklearn.ensemble import RandomForestRegressor
+
+        rf = RandomForestRegressor(
+            n_estimators=self.n_estimators, max_features=self.max_features,
+            min_samples_leaf=self.min_samples_leaf, random_state=_seed32(self.seed), n_jobs=1,
+        ).fit(F, y)
+        self._packed = pack_trees(rf.estimators_)
+
+    def _all(self, F):
+        return predict_trees(self._packed, F)
+
+    def _predict(self, F):
+        return self._all(F).mean(axis=0)
+
+    def _predict_dist(self, F):
+        p = self._all(F)
+        return p.mean(axis=0), p.std(axis=0)
+
+    def _fitted_state(self):
+        return {"n_features_in_": self.n_features_in_, **trees_state(self._packed)}
+
+    def _set_fitted_state(self, state):
+        self.n_features_in_ = int(state["n_features_in_"])
+        self._packed = trees_from_state(state)
+
+
+class NGBoost(Predictor):
+    """NGBoost (natural-gradient boosting, normal distribution, depth-limited tree learners).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).random((40, 3)); y = X[:, 0]
+    >>> m, s = NGBoost(n_estimators=30, seed=0).fit(X, y).predict_dist(X[:2])
+    >>> bool((s > 0).all())
+    True
+    """
+
+    has_uncertainty = True
+    min_train_size = 3
+
+    def __init__(self, *, n_estimators: int = 300, learning_rate: float = 0.08, max_depth: int = 6,
+                 max_features: float = 0.8, min_samples_leaf: int = 1, minibatch_frac: float = 0.5,
+                 space=None, encoding: str = "adjacency", seed=0):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.max_features = max_features
+        self.min_samples_leaf = min_samples_leaf
+        self.minibatch_frac = minibatch_frac
+        self.space = space
+        self.encoding = encoding
+        self.seed = seed
+
+    def _fit(self, F, y):
+        from ngboost import NGBRegressor
+        from sklearn.tree import DecisionTreeRegressor
+
+        base = DecisionTreeRegressor(
+            max_depth=self.max_depth, max_features=self.max_features,
+            min_samples_leaf=self.min_samples_leaf, random_state=_seed32(self.seed),
+        )
+        ngb = NGBRegressor(
+            Base=base, n_estimators=self.n_estimators, learning_rate=self.learning_rate,
+            minibatch_frac=self.minibatch_frac, verbose=False, random_state=_seed32(self.seed),
+        ).fit(F, y)
+        # flatten: per boosting iteration one tree per distribution parameter (loc, log scale)
+        trees, cols, scale = [], [], []
+        for models, s, col_idx in zip(ngb.base_models, ngb.scalings, ngb.col_idxs):
+            for j, m in enumerate(models):
+                trees.append(m)
+                cols.append(np.asarray(col_idx))
+                scale.append(float(s))
+        n_params = len(ngb.init_params)
+        self.init_params_ = np.asarray(ngb.init_params, dtype=np.float64)
+        self.scalings_ = np.asarray(scale, dtype=np.float64).reshape(-1, n_params)
+        self._packed = pack_trees(trees, cols)
+
+    def _params(self, F):
+        p = predict_trees(self._packed, F)  # (iters * n_params, N)
+        n_params = len(self.init_params_)
+        p = p.reshape(-1, n_params, len(F))
+        step = (p * self.scalings_[:, :, None]).sum(axis=0).T  # (N, n_params)
+        return self.init_params_[None, :] - self.learning_rate * step
+
+    def _predict(self, F):
+        return self._params(F)[:, 0]
+
+    def _predict_dist(self, F):
+        p = self._params(F)
+        return p[:, 0], np.exp(p[:, 1])
+
+    def _fitted_state(self):
+        return {"n_features_in_": self.n_features_in_, "init_params_": self.init_params_,
+                "scalings_": self.scalings_, **trees_state(self._packed)}
+
+    def _set_fitted_state(self, state):
+        self.n_features_in_ = int(state["n_features_in_"])
+        self.init_params_ = np.asarray(state["init_params_"], dtype=np.float64)
+        self.scalings_ = np.asarray(state["scalings_"], dtype=np.float64)
+        self._packed = trees_from_state(state)
+
+
+class XGBoost(Predictor):
+    """Gradient-boosted trees (XGBoost, ``hist`` method, one thread).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).random((40, 3)); y = X[:, 0]
+    >>> XGBoost(n_estimators=20, seed=0).fit(X, y).predict(X[:2]).shape
+    (2,)
+    """
+
+    def __init__(self, *, n_estimators: int = 500, learning_rate: float = 0.1, max_depth: int = 6,
+                 min_child_weight: float = 1.0, colsample_bytree: float = 1.0, subsample: float = 1.0,
+                 space=None, encoding: str = "adjacency", seed=0):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.min_child_weight = min_child_weight
+        self.colsample_bytree = colsample_bytree
+        self.subsample = subsample
+        self.space = space
+        self.encoding = encoding
+        self.seed = seed
+
+    def _fit(self, F, y):
+        import xgboost as xgb
+
+        params = {
+            "objective": "reg:squarederror", "eta": self.learning_rate, "max_depth": self.max_depth,
+            "min_child_weight": self.min_child_weight, "colsample_bytree": self.colsample_bytree,
+            "subsample": self.subsample, "seed": _seed32(self.seed), "nthread": 1, "tree_method": "hist",
+            "verbosity": 0,
+        }
+        self._booster = xgb.train(params, xgb.DMatrix(F, label=y), num_boost_round=self.n_estimators)
+
+    def _predict(self, F):
+        import xgboost as xgb
+
+        return self._booster.predict(xgb.DMatrix(F))
+
+    def _fitted_state(self):
+        return {"n_features_in_": self.n_features_in_, "model_": bytes(self._booster.save_raw("ubj"))}
+
+    def _set_fitted_state(self, state):
+        import xgboost as xgb
+
+        self.n_features_in_ = int(state["n_features_in_"])
+        self._booster = xgb.Booster()
+        self._booster.load_model(bytearray(state["model_"]))
+
+
+class LightGBM(Predictor):
+    """Gradient-boosted trees (LightGBM, one thread).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).random((60, 3)); y = X[:, 0]
+    >>> LightGBM(n_estimators=20, seed=0).fit(X, y).predict(X[:2]).shape
+    (2,)
+    """
+
+    def __init__(self, *, n_estimators: int = 500, learning_rate: float = 0.05, num_leaves: int = 31,
+                 min_data_in_leaf: int = 2, feature_fraction: float = 0.9, bagging_fraction: float = 0.8,
+                 space=None, encoding: str = "adjacency", seed=0):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_data_in_leaf = min_data_in_leaf
+        self.feature_fraction = feature_fraction
+        self.bagging_fraction = bagging_fraction
+        self.space = space
+        self.encoding = encoding
+        self.seed = seed
+
+    def _fit(self, F, y):
+        import lightgbm as lgb
+
+        params = {
+            "objective": "regression", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
+            "min_data_in_leaf": self.min_data_in_leaf, "min_data_in_bin": 1,
+            "feature_fraction": self.feature_fraction, "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": 1, "seed": _seed32(self.seed), "deterministic": True, "num_threads": 1,
+            "verbose": -1,
+        }
+        self._booster = lgb.train(params, lgb.Dataset(F, label=y, params={"verbose": -1}),
+                                  num_boost_round=self.n_estimators)
+
+    def _predict(self, F):
+        return self._booster.predict(F)
+
+    def _fitted_state(self):
+        return {"n_features_in_": self.n_features_in_, "model_": self._booster.model_to_string()}
+
+    def _set_fitted_state(self, state):
+        import lightgbm as lgb
+
+        self.n_features_in_ = int(state["n_features_in_"])
+        self._booster = lgb.Booster(model_str=str(state["model_"]))
