@@ -36,6 +36,47 @@ def demo_cmd(out, quiet):
 # ---- search / simulate (fastnas.search, fastnas.sim) -----------------------------------------
 # ---- predictors ------------------------------------------------------------------------------
 # ---- automl ----------------------------------------------------------------------------------
+@main.command("automl")
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="npz file with arrays X (N, C, H, W) or (N, H, W) and y (N,) integer labels")
+@click.option("--space", default="nb201", show_default=True, help="cell search space")
+@click.option("--budget", default="30m", show_default=True, help="wall-clock budget, e.g. 30m, 90s, 1h")
+@click.option("--algorithm", default="bananas", show_default=True, help="fastnas.search algorithm")
+@click.option("--epochs", default=12, show_default=True, type=int, help="epochs per candidate")
+@click.option("--width", default=8, show_default=True, type=int, help="channels of the first stage")
+@click.option("--proxy", default="synflow", show_default=True, help="zero-cost proxy for pre-screening")
+@click.option("--prescreen", "n_prescreen", default=200, show_default=True, type=int,
+              help="cells scored by the proxy before any training")
+@click.option("--max-candidates", default=None, type=int, help="stop after this many trained candidates")
+@click.option("--no-early-stop", is_flag=True, help="train every candidate for all epochs")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when available)")
+@click.option("--out", "out_dir", default="automl-out", show_default=True,
+              help="checkpoint and report folder (a rerun with the same settings resumes)")
+@click.option("--fresh", is_flag=True, help="ignore a checkpoint in --out and start over")
+@click.option("--quiet", is_flag=True, help="no progress output")
+def automl_cmd(data_path, space, budget, algorithm, epochs, width, proxy, n_prescreen, max_candidates,
+               no_early_stop, seed, device, out_dir, fresh, quiet):
+    """Search a network for your image dataset (zero-cost pre-screening + NAS with real training)."""
+    import numpy as np
+
+    from fastnas import automl
+
+    with np.load(data_path, allow_pickle=False) as f:
+        missing = [k for k in ("X", "y") if k not in f.files]
+        if missing:
+            raise click.BadParameter(f"{data_path} lacks array(s) {missing}; it has {f.files}", param_hint="--data")
+        X, y = f["X"], f["y"]
+    try:
+        res = automl.run(X, y, space=space, budget=budget, algorithm=algorithm, epochs=epochs, width=width,
+                         proxy=proxy, n_prescreen=n_prescreen, max_candidates=max_candidates,
+                         early_stop=not no_early_stop, seed=seed, device=device, out_dir=out_dir,
+                         resume=not fresh, progress=not quiet)
+    except (ValueError, TypeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"best: {res.best_arch}  validation accuracy {res.best_val_acc:.4f}")
+    click.echo(f"report: {res.files.get('report', '')}")
+
 
 
 if __name__ == "__main__":  # pragma: no cover
