@@ -76,7 +76,7 @@ def run(X, y, space="nb201", budget="30m", algorithm="bananas", *, epochs: int =
         n_initial: int = 4, max_candidates: int | None = None, early_stop: bool = True,
         grace_epochs: int | None = None, val_fraction: float = 0.2, batch_size: int = 64, optimizer: str = "sgd",
         lr: float = 0.05, max_idle_proposals: int = 200, out_dir=None, resume: bool = True, seed=0, device=None,
-        progress: bool = True) -> AutoMLResult:
+        threads: int | None = None, progress: bool = True) -> AutoMLResult:
     """Search a cell space for a network for ``(X, y)`` within a wall-clock budget.
 
     1. Split off ``val_fraction`` of the data for validation; standardise per channel.
@@ -94,6 +94,9 @@ def run(X, y, space="nb201", budget="30m", algorithm="bananas", *, epochs: int =
        ``max_candidates`` trained candidates, or after ``max_idle_proposals`` proposals in a row that
        were all rejected or already trained.
 
+    ``threads`` sets torch's CPU thread count for the run (restored afterwards); on a shared machine
+    ``threads=1`` avoids oversubscription, which can slow small networks tenfold.
+
     With ``out_dir``, the run state is checkpointed after each candidate (``state.json``; training
     checkpoints per candidate under ``ckpt/``) and a later call with the same arguments resumes it;
     the report (tables, learning-curve and proxy plots, ``report.md``) is written there too.
@@ -105,6 +108,28 @@ def run(X, y, space="nb201", budget="30m", algorithm="bananas", *, epochs: int =
     >>> res = run(d.images / 16.0, d.target, budget="3m", epochs=8, out_dir="automl-digits")  # doctest: +SKIP
     >>> res.best_arch, res.best_val_acc  # doctest: +SKIP
     """
+    if threads is None:
+        return _run(X, y, space, budget, algorithm, **_kw(locals()))
+    import torch
+
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive int or None, got {threads!r}")
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return _run(X, y, space, budget, algorithm, **_kw(locals()))
+    finally:
+        torch.set_num_threads(old)
+
+
+def _kw(scope: dict) -> dict:
+    skip = {"X", "y", "space", "budget", "algorithm", "threads", "torch", "old"}
+    return {k: v for k, v in scope.items() if k not in skip}
+
+
+def _run(X, y, space, budget, algorithm, *, epochs, width, cells_per_stage, proxy, n_prescreen, keep_fraction,
+         n_initial, max_candidates, early_stop, grace_epochs, val_fraction, batch_size, optimizer, lr,
+         max_idle_proposals, out_dir, resume, seed, device, progress) -> AutoMLResult:
     from ..spaces import SearchSpace, get_space
     from ..zerocost import score
 
