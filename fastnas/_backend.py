@@ -46,6 +46,19 @@ _TABLE: dict[str, dict[str, str]] = {
     "nb101_neighbors": {"cpp": "fastnas._core:nb101_neighbors", "python": "fastnas.spaces.nb101_ref:nb101_neighbors"},
     "nb101_path": {"cpp": "fastnas._core:nb101_path", "python": "fastnas.spaces.nb101_ref:nb101_path"},
     # ---- nb201 (fastnas/spaces/nb201*) --------------------------------------------------------
+    "nb201_to_code": {"cpp": "fastnas._core:nb201_to_code", "python": "fastnas._kernels.nb201_ref:py_to_code"},
+    "nb201_from_code": {"cpp": "fastnas._core:nb201_from_code", "python": "fastnas._kernels.nb201_ref:py_from_code"},
+    "nb201_remap": {"cpp": "fastnas._core:nb201_remap", "python": "fastnas._kernels.nb201_ref:py_remap"},
+    "nb201_to_matrix": {"cpp": "fastnas._core:nb201_to_matrix", "python": "fastnas._kernels.nb201_ref:py_to_matrix"},
+    "nb201_from_matrix": {"cpp": "fastnas._core:nb201_from_matrix", "python": "fastnas._kernels.nb201_ref:py_from_matrix"},
+    "nb201_is_valid": {"cpp": "fastnas._core:nb201_is_valid", "python": "fastnas._kernels.nb201_ref:py_is_valid"},
+    "nb201_key": {"cpp": "fastnas._core:nb201_key", "python": "fastnas._kernels.nb201_ref:py_key"},
+    "nb201_encode_adjacency": {"cpp": "fastnas._core:nb201_encode_adjacency", "python": "fastnas._kernels.nb201_ref:py_encode_adjacency"},
+    "nb201_encode_path": {"cpp": "fastnas._core:nb201_encode_path", "python": "fastnas._kernels.nb201_ref:py_encode_path"},
+    "nb201_encode_gcn": {"cpp": "fastnas._core:nb201_encode_gcn", "python": "fastnas._kernels.nb201_ref:py_encode_gcn"},
+    "nb201_sample": {"cpp": "fastnas._core:nb201_sample", "python": "fastnas._kernels.nb201_ref:py_sample"},
+    "nb201_mutate": {"cpp": "fastnas._core:nb201_mutate", "python": "fastnas._kernels.nb201_ref:py_mutate"},
+    "nb201_neighbors": {"cpp": "fastnas._core:nb201_neighbors", "python": "fastnas._kernels.nb201_ref:py_neighbors"},
     # ---- darts (fastnas/spaces/darts*) --------------------------------------------------------
     # ---- nbgraph (fastnas/spaces/nbgraph*) ----------------------------------------------------
     # ---- nasbench lookup (fastnas/nasbench) ---------------------------------------------------

@@ -1,0 +1,255 @@
+"""NAS-Bench-201 conversions between the official ops representation and the formats in circulation.
+
+Every converter is batched and exact; each ``from_*`` inverts its ``to_*`` (tested over all 15,625 cells).
+Conventions (see ``docs/nb201.md``):
+
+* ops: (N, 6) int8, edges in arch-string order (0,1),(0,2),(1,2),(0,3),(1,3),(2,3), official op codes
+  0 none, 1 skip_connect, 2 nor_conv_1x1, 3 nor_conv_3x3, 4 avg_pool_3x3 (NAS-Bench-201, Dong & Yang 2020).
+* code: base-5 integer in [0, 15625), ``ops[0]`` MOST significant: code = sum_e ops[e] * 5**(5 - e), so codes
+  sort like the op rows lexicographically.
+* index: the official NAS-Bench-201 / NATS-Bench (tss) benchmark index (vendored order,
+  ``fastnas/data/nb201_index.npy``).
+* NASLib: edge order (0,1),(0,2),(0,3),(1,2),(1,3),(2,3), ops 0 skip, 1 none, 2 conv3x3, 3 conv1x1, 4 avg_pool.
+* naszilla: arch-string edge order, ops alphabetical: 0 avg_pool_3x3, 1 nor_conv_1x1, 2 nor_conv_3x3,
+  3 none, 4 skip_connect (naszilla ``cell_201.py`` ``OPS``).
+* matrix: (N, 4, 4) int8, ``m[i, j]`` = official op code of edge i -> j for i < j (0 = none = no edge),
+  zero on and below the diagonal.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+
+import numpy as np
+
+from .. import _backend
+from .._kernels.nb201_ref import EDGES, N_CELLS, NASLIB_EDGE, NASLIB_OP, NASZILLA_OP, OP_NAMES
+
+_IDENTITY = np.arange(6, dtype=np.int64)
+_NASLIB_PERM = np.array(NASLIB_EDGE, dtype=np.int64)  # self-inverse (swaps positions 2 and 3)
+_NASLIB_LUT = np.array(NASLIB_OP, dtype=np.int8)  # self-inverse
+_NASZILLA_LUT = np.array(NASZILLA_OP, dtype=np.int8)
+_NASZILLA_INV = np.argsort(_NASZILLA_LUT).astype(np.int8)
+NASZILLA_OPS = ("avg_pool_3x3", "nor_conv_1x1", "nor_conv_3x3", "none", "skip_connect")
+NASLIB_OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
+
+
+def as_int_array(x, what: str, ndim: int | None = None, dtype=np.int64) -> np.ndarray:
+    """An integer array of ``dtype``; ValueError for non-integers or values ``dtype`` cannot hold."""
+    try:
+        a = np.asarray(x)
+    except Exception as exc:
+        raise ValueError(f"{what}: cannot make an array ({exc})") from None
+    if a.dtype == object or a.dtype.kind not in "iub":
+        if a.dtype.kind == "f" and a.size and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+            pass  # integral floats are accepted
+        elif a.size == 0 and a.dtype.kind == "f":
+            pass
+        else:
+            raise ValueError(f"{what} must hold integers, got dtype {a.dtype}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{what} must be {ndim}-dimensional, got shape {a.shape}")
+    info = np.iinfo(dtype)
+    if a.size and (a.min() < info.min or a.max() > info.max):
+        flat = int(np.flatnonzero((a < info.min) | (a > info.max))[0])
+        where = f"row {np.unravel_index(flat, a.shape)[0]}" if a.ndim else "the value"
+        raise ValueError(f"{what}: {where} is outside [{info.min}, {info.max}]")
+    return np.ascontiguousarray(a.astype(dtype))
+
+
+def ops_array(x, what: str = "ops") -> np.ndarray:
+    """(N, 6) int8 ops from an array-like; a single row of 6 is promoted to a batch of one."""
+    a = as_int_array(x, what, dtype=np.int8) if not isinstance(x, np.ndarray) or x.dtype != np.int8 else x
+    if a.ndim == 1 and a.shape[0] == 6:
+        a = a[None, :]
+    if a.ndim != 2 or a.shape[1] != 6:
+        raise ValueError(f"{what} must have shape (N, 6), got {a.shape}")
+    return np.ascontiguousarray(a)
+
+
+# ---------------------------------------------------------------- code and index
+def to_code(ops: np.ndarray) -> np.ndarray:
+    return _backend.get("nb201_to_code")(ops)
+
+
+def from_code(codes) -> np.ndarray:
+    c = as_int_array(codes, "codes")
+    if c.ndim == 0:
+        c = c[None]
+    if c.ndim != 1:
+        raise ValueError(f"codes must be 1-dimensional, got shape {c.shape}")
+    return _backend.get("nb201_from_code")(c)
+
+
+@functools.cache
+def index_to_code() -> np.ndarray:
+    """Official index -> code (vendored from NATS-Bench, see fastnas/data/NOTICE-nb201-index.txt)."""
+    with resources.files("fastnas.data").joinpath("nb201_index.npy").open("rb") as f:
+        tab = np.load(f, allow_pickle=False).astype(np.int64)
+    if tab.shape != (N_CELLS,) or not np.array_equal(np.sort(tab), np.arange(N_CELLS)):
+        raise RuntimeError("fastnas/data/nb201_index.npy is corrupt: not a permutation of the 15,625 codes")
+    tab.flags.writeable = False
+    return tab
+
+
+@functools.cache
+def code_to_index() -> np.ndarray:
+    inv = np.empty(N_CELLS, dtype=np.int64)
+    inv[index_to_code()] = np.arange(N_CELLS)
+    inv.flags.writeable = False
+    return inv
+
+
+def from_index(index) -> np.ndarray:
+    i = as_int_array(index, "index")
+    if i.ndim == 0:
+        i = i[None]
+    if i.ndim != 1:
+        raise ValueError(f"index must be 1-dimensional, got shape {i.shape}")
+    bad = np.flatnonzero((i < 0) | (i >= N_CELLS))
+    if bad.size:
+        raise ValueError(f"row {int(bad[0])}: index {int(i[bad[0]])} out of range [0, 15625)")
+    return from_code(index_to_code()[i])
+
+
+def to_index(ops: np.ndarray) -> np.ndarray:
+    return code_to_index()[to_code(ops)]
+
+
+# ---------------------------------------------------------------- arch strings
+@functools.cache
+def _string_table() -> tuple[np.ndarray, dict[str, int]]:
+    rows = _backend.get("nb201_from_code")(np.arange(N_CELLS, dtype=np.int64)).tolist()
+    strs = np.array([format_string(r) for r in rows], dtype=object)
+    return strs, {s: c for c, s in enumerate(strs.tolist())}
+
+
+def format_string(row) -> str:
+    """Arch string of one row of official op codes: ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|``."""
+    t = [f"{OP_NAMES[op]}~{s}" for op, (s, _) in zip(row, EDGES)]
+    return f"|{t[0]}|+|{t[1]}|{t[2]}|+|{t[3]}|{t[4]}|{t[5]}|"
+
+
+_SRC = tuple(s for s, _ in EDGES)
+
+
+def parse_string(s, row: int = 0) -> list[int]:
+    """Parse one arch string strictly; ValueError saying what is wrong."""
+    if not isinstance(s, str):
+        raise ValueError(f"row {row}: expected an arch string, got {type(s).__name__}")
+    nodes = s.split("+")
+    if len(nodes) != 3 or not all(len(n) >= 2 and n[0] == "|" and n[-1] == "|" for n in nodes):
+        raise ValueError(f"row {row}: malformed arch string {s!r}: expected |op~0|+|op~0|op~1|+|op~0|op~1|op~2|")
+    terms = [n[1:-1].split("|") for n in nodes]
+    if [len(t) for t in terms] != [1, 2, 3]:
+        raise ValueError(f"row {row}: malformed arch string {s!r}: nodes must have 1, 2 and 3 inputs")
+    out = []
+    for term, src in zip((t for n in terms for t in n), _SRC):
+        name, sep, j = term.partition("~")
+        if not sep:
+            raise ValueError(f"row {row}: malformed term {term!r} in {s!r}: expected op~node")
+        if name not in OP_NAMES:
+            raise ValueError(f"row {row}: unknown op {name!r} in {s!r}; valid: {', '.join(OP_NAMES)}")
+        if j != str(src):
+            raise ValueError(f"row {row}: term {term!r} in {s!r} must read from node {src}")
+        out.append(OP_NAMES.index(name))
+    return out
+
+
+def from_strings(strings) -> np.ndarray:
+    if isinstance(strings, str):
+        strings = [strings]
+    strings = list(strings)
+    _, lookup = _string_table()
+    codes = np.empty(len(strings), dtype=np.int64)
+    for i, s in enumerate(strings):  # a dict hit per string: strings are Python objects anyway
+        c = lookup.get(s) if isinstance(s, str) else None
+        if c is None:
+            parse_string(s, i)  # raises the precise reason
+            raise ValueError(f"row {i}: cannot parse {s!r}")  # pragma: no cover - parse_string raised
+        codes[i] = c
+    return from_code(codes)
+
+
+def to_strings(ops: np.ndarray) -> list[str]:
+    strs, _ = _string_table()
+    return strs[to_code(ops)].tolist()
+
+
+# ---------------------------------------------------------------- NASLib and naszilla
+_TUPLE = re.compile(r"^\s*[\(\[]\s*(\d+)\s*(?:,\s*(\d+)\s*){5}[\)\]]\s*$")
+
+
+def _parse_naslib_string(s: str, row: int) -> list[int]:
+    if not _TUPLE.match(s):
+        raise ValueError(f"row {row}: malformed NASLib key {s!r}: expected 6 integers like '(4, 3, 3, 3, 2, 3)'")
+    return [int(v) for v in re.findall(r"\d+", s)]
+
+
+def _rows_from_any(x, what: str) -> np.ndarray:
+    if isinstance(x, str):
+        x = [x]
+    if isinstance(x, np.ndarray):
+        return ops_array(x, what)
+    x = list(x)
+    if x and all(isinstance(v, str) for v in x):
+        return np.array([_parse_naslib_string(v, i) for i, v in enumerate(x)], dtype=np.int8).reshape(-1, 6)
+    if x and len(x) == 6 and all(isinstance(v, (int, np.integer)) for v in x):
+        x = [x]
+    return ops_array(np.array(x) if x else np.zeros((0, 6), dtype=np.int8), what)
+
+
+def from_naslib(x) -> np.ndarray:
+    a = _rows_from_any(x, "naslib op indices")
+    return _backend.get("nb201_remap")(a, _NASLIB_PERM, _NASLIB_LUT)
+
+
+def to_naslib(ops: np.ndarray) -> np.ndarray:
+    return _backend.get("nb201_remap")(ops, _NASLIB_PERM, _NASLIB_LUT)
+
+
+def naslib_strings(naslib: np.ndarray) -> list[str]:
+    """NASLib / NAS-Bench-Suite-Zero key strings, e.g. ``'(4, 3, 3, 3, 2, 3)'``."""
+    return [str(tuple(r)) for r in naslib.tolist()]
+
+
+def from_naszilla(x) -> np.ndarray:
+    if isinstance(x, np.ndarray) or not _is_name_lists(x):
+        a = ops_array(x, "naszilla op indices")
+    else:
+        rows = []
+        for i, r in enumerate(x):
+            r = list(r)
+            if len(r) != 6:
+                raise ValueError(f"row {i}: a naszilla op list has 6 names, got {len(r)}")
+            for name in r:
+                if name not in NASZILLA_OPS:
+                    raise ValueError(f"row {i}: unknown op {name!r}; valid: {', '.join(NASZILLA_OPS)}")
+            rows.append([NASZILLA_OPS.index(name) for name in r])
+        a = np.array(rows, dtype=np.int8).reshape(-1, 6)
+    return _backend.get("nb201_remap")(a, _IDENTITY, _NASZILLA_INV)
+
+
+def _is_name_lists(x) -> bool:
+    try:
+        first = next(iter(x))
+        return not isinstance(first, str) and len(first) > 0 and isinstance(next(iter(first)), str)
+    except (TypeError, StopIteration):
+        return False
+
+
+def to_naszilla(ops: np.ndarray) -> np.ndarray:
+    return _backend.get("nb201_remap")(ops, _IDENTITY, _NASZILLA_LUT)
+
+
+# ---------------------------------------------------------------- matrices
+def to_matrix(ops: np.ndarray) -> np.ndarray:
+    return _backend.get("nb201_to_matrix")(ops)
+
+
+def from_matrix(m) -> np.ndarray:
+    a = as_int_array(m, "matrices", dtype=np.int8)
+    if a.ndim == 2:
+        a = a[None]
+    return _backend.get("nb201_from_matrix")(a)
