@@ -61,6 +61,15 @@ _TABLE: dict[str, dict[str, str]] = {
     "nb201_neighbors": {"cpp": "fastnas._core:nb201_neighbors", "python": "fastnas._kernels.nb201_ref:py_neighbors"},
     # ---- darts (fastnas/spaces/darts*) --------------------------------------------------------
     # ---- nbgraph (fastnas/spaces/nbgraph*) ----------------------------------------------------
+    "nbgraph_canonical": {"cpp": "fastnas._core:nbgraph_canonical", "python": "fastnas.spaces.nbgraph_ref:nbgraph_canonical"},
+    "nbgraph_hash": {"cpp": "fastnas._core:nbgraph_hash", "python": "fastnas.spaces.nbgraph_ref:nbgraph_hash"},
+    "nbgraph_unhash": {"cpp": "fastnas._core:nbgraph_unhash", "python": "fastnas.spaces.nbgraph_ref:nbgraph_unhash"},
+    "nbgraph_is_valid": {"cpp": "fastnas._core:nbgraph_is_valid", "python": "fastnas.spaces.nbgraph_ref:nbgraph_is_valid"},
+    "nbgraph_sample": {"cpp": "fastnas._core:nbgraph_sample", "python": "fastnas.spaces.nbgraph_ref:nbgraph_sample"},
+    "nbgraph_mutate": {"cpp": "fastnas._core:nbgraph_mutate", "python": "fastnas.spaces.nbgraph_ref:nbgraph_mutate"},
+    "nbgraph_neighbors": {"cpp": "fastnas._core:nbgraph_neighbors", "python": "fastnas.spaces.nbgraph_ref:nbgraph_neighbors"},
+    "nbgraph_onehot": {"cpp": "fastnas._core:nbgraph_onehot", "python": "fastnas.spaces.nbgraph_ref:nbgraph_onehot"},
+    "nbgraph_gcn": {"cpp": "fastnas._core:nbgraph_gcn", "python": "fastnas.spaces.nbgraph_ref:nbgraph_gcn"},
     # ---- nasbench lookup (fastnas/nasbench) ---------------------------------------------------
 }
 
