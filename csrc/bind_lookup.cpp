@@ -1,9 +1,67 @@
+// pybind11 binding of the tabular-benchmark lookup (src/lookup.cpp): validates every array's dtype,
+// shape and contiguity before touching memory, releases the GIL, calls the core.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <string>
+
 #include "bindings.hpp"
+#include "lookup.hpp"
 
 namespace py = pybind11;
 
 namespace fastnas_bind {
+namespace {
 
-void register_lookup(py::module_& m) { (void)m; }
+template <class T>
+py::array_t<T, py::array::c_style> need(py::handle h, const char* name, int ndim) {
+    if (!py::isinstance<py::array>(h)) throw py::type_error(std::string(name) + ": expected a numpy array");
+    auto a = py::reinterpret_borrow<py::array>(h);
+    if (!a.dtype().is(py::dtype::of<T>()))
+        throw py::type_error(std::string(name) + ": expected dtype " + std::string(py::str(py::dtype::of<T>())) +
+                             ", got " + std::string(py::str(a.dtype())));
+    if (a.ndim() != ndim)
+        throw py::value_error(std::string(name) + ": expected " + std::to_string(ndim) + " dimensions, got " +
+                              std::to_string(a.ndim()));
+    return py::array_t<T, py::array::c_style>::ensure(a);
+}
+
+py::tuple lookup_query(py::handle keys_h, bool dense, py::handle values_h, py::handle n_seeds_h, py::handle q_h,
+                       std::int64_t seed, std::uint64_t base) {
+    auto keys = need<std::uint64_t>(keys_h, "keys", 1);
+    auto values = need<double>(values_h, "values", 2);
+    auto n_seeds = need<std::int8_t>(n_seeds_h, "n_seeds", 1);
+    auto q = need<std::uint64_t>(q_h, "queries", 1);
+    const py::ssize_t n = keys.shape(0), s = values.shape(1), m = q.shape(0);
+    if (values.shape(0) != n || n_seeds.shape(0) != n)
+        throw py::value_error("keys, values and n_seeds must have the same number of rows");
+    if (s < 1) throw py::value_error("values must have at least one column");
+    if (seed < -1) throw py::value_error("seed must be -1 (sample) or a column index >= 0");
+    py::array_t<double> out(m);
+    py::array_t<std::int64_t> rows(m);
+    std::int64_t bad;
+    {
+        const std::uint64_t* K = keys.data();
+        const double* V = values.data();
+        const std::int8_t* S = n_seeds.data();
+        const std::uint64_t* Q = q.data();
+        double* O = out.mutable_data();
+        std::int64_t* R = rows.mutable_data();
+        py::gil_scoped_release release;
+        bad = fastnas::lookup::query(K, n, dense, V, s, S, Q, m, seed, base, O, R);
+    }
+    if (bad >= 0)
+        throw py::value_error("query " + std::to_string(bad) + ": the store's n_seeds entry for row " +
+                              std::to_string(rows.data()[bad]) + " is outside 1.." + std::to_string(s));
+    return py::make_tuple(out, rows);
+}
+
+}  // namespace
+
+void register_lookup(py::module_& m) {
+    m.def("lookup_query", &lookup_query, py::arg("keys"), py::arg("dense"), py::arg("values"), py::arg("n_seeds"),
+          py::arg("queries"), py::arg("seed"), py::arg("base"),
+          "(values (M,) float64, rows (M,) int64) for uint64 query keys; see src/lookup.hpp.");
+}
 
 }  // namespace fastnas_bind

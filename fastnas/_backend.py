@@ -71,6 +71,10 @@ _TABLE: dict[str, dict[str, str]] = {
     "nbgraph_onehot": {"cpp": "fastnas._core:nbgraph_onehot", "python": "fastnas.spaces.nbgraph_ref:nbgraph_onehot"},
     "nbgraph_gcn": {"cpp": "fastnas._core:nbgraph_gcn", "python": "fastnas.spaces.nbgraph_ref:nbgraph_gcn"},
     # ---- nasbench lookup (fastnas/nasbench) ---------------------------------------------------
+    "nasbench_query": {
+        "cpp": "fastnas._core:lookup_query",
+        "python": "fastnas.nasbench._lookup:py_query",
+    },
 }
 
 _override: str | None = None

@@ -1,0 +1,314 @@
+"""``Benchmark``: typed, vectorised queries of one (benchmark, dataset) store."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _backend
+from .._rng import base_seed
+from . import _keys
+from ._store import Store
+
+_MISSING = ("raise", "nan")
+
+
+class Benchmark:
+    """One benchmark on one dataset, backed by a memory-mapped store (see ``_store.py``).
+
+    Obtain one with :func:`fastnas.nasbench.load`. Queries are batched: pass a batch of cells (``Cells`` of the
+    benchmark's space) or the uint64 lookup keys of ``keys(cells)``.
+
+    Examples
+    --------
+    >>> from fastnas.nasbench import load
+    >>> bench = load("nb201", dataset="cifar10-valid")
+    >>> cells = bench.space.from_strings("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|"
+    ...                                  "+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|")
+    >>> round(float(bench.query(cells)[0]), 2)
+    91.61
+    """
+
+    def __init__(self, store: Store):
+        self._store = store
+        m = store.manifest
+        self.name: str = m["benchmark"]
+        self.dataset: str = m["dataset"]
+        self._key_kind: str = m["key"]
+        self._dense = bool(m.get("dense_keys", False))
+        self._space = None
+        self._cache: dict[Any, np.ndarray] = {}
+
+    # ------------------------------------------------------------------ description
+    @property
+    def space(self):
+        """The search space instance of this benchmark's cells."""
+        if self._space is None:
+            from ..spaces import get_space
+
+            self._space = get_space(self._store.manifest["space"])
+        return self._space
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    def __len__(self) -> int:
+        return self._store.n_rows
+
+    def __repr__(self) -> str:
+        return f"Benchmark({self.name!r}, dataset={self.dataset!r}, {len(self)} cells)"
+
+    def metrics(self) -> dict[str, list[str | None]]:
+        """What the data holds: metric -> its splits (``[None]`` for static costs without a split).
+
+        >>> from fastnas.nasbench import load
+        >>> load("nb201", dataset="cifar100").metrics()["accuracy"]
+        ['valid']
+        """
+        m = self._store.manifest
+        out: dict[str, list[str | None]] = {k: sorted(v) for k, v in m["metrics"].items()}
+        for k in m["static"]:
+            out[k] = [None]
+        return out
+
+    def info(self) -> dict:
+        """A JSON-able summary: name, dataset, rows, key kind, metrics with their epochs, units, source, notes."""
+        m = self._store.manifest
+        metrics = {}
+        for metric, splits in m["metrics"].items():
+            for split, e in splits.items():
+                metrics[f"{metric}/{split}"] = {"epochs": e.get("epochs"), "per_seed": bool(e.get("seeds")),
+                                                "curve": bool(e.get("curve"))}
+        for k in m["static"]:
+            metrics[k] = {"static": True}
+        ns = self._store.column(m["n_seeds"]) if m.get("n_seeds") else None
+        return {"benchmark": self.name, "dataset": self.dataset, "space": m["space"], "n_rows": len(self),
+                "key": self._key_kind, "metrics": metrics, "units": m.get("units", {}),
+                "seeds_per_cell": sorted(set(np.unique(ns).tolist())) if ns is not None else [],
+                "source": m.get("source", ""), "notes": m.get("notes", ""), "path": str(self._store.path)}
+
+    # ------------------------------------------------------------------ keys and cells
+    def keys(self, cells) -> np.ndarray:
+        """uint64 lookup keys of a batch of cells (see ``fastnas/nasbench/_keys.py`` for each key kind)."""
+        return _keys.cells_to_keys(self._key_kind, self.space, cells)
+
+    def cells(self, rows=None):
+        """The cells of store rows (all rows by default), as the space's ``Cells`` batch."""
+        rows = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64)
+        if self._key_kind == "nb201-ops-code":
+            codes = self._store.column("key")[rows]
+            return self.space.cells_type(ops=_keys.nb201_ops_from_codes(codes))
+        fields = {f: np.asarray(self._store.column(f"cell.{f}")[rows]) for f, _, _ in self.space.cells_type.FIELDS}
+        return self.space.cells_type(**fields)
+
+    # ------------------------------------------------------------------ queries
+    def _n_seeds(self) -> np.ndarray:
+        a = self._cache.get("n_seeds")
+        if a is None:
+            m = self._store.manifest
+            if m.get("n_seeds"):
+                a = np.ascontiguousarray(self._store.column(m["n_seeds"]), dtype=np.int8)
+            else:
+                a = np.ones(len(self), np.int8)
+            self._cache["n_seeds"] = a
+        return a
+
+    def _f64(self, name: str) -> np.ndarray:
+        a = self._store.column(name)
+        if a.dtype != np.float64:
+            a = self._cache.setdefault(("f64", name), np.ascontiguousarray(a, dtype=np.float64))
+        return a
+
+    def _values(self, metric: str, split, seed, epoch) -> tuple[np.ndarray, int, np.ndarray | None]:
+        """(values (N, S) float64, kernel seed argument, final-epoch fraction or None) for a query spec."""
+        m = self._store.manifest
+        n = len(self)
+        if metric in m["static"]:
+            v = self._f64(m["static"][metric]).reshape(n, 1)
+            return v, 0, None
+        if metric not in m["metrics"]:
+            raise ValueError(f"{self.name}/{self.dataset} has no metric {metric!r}; it holds "
+                             f"{sorted(m['metrics']) + sorted(m['static'])}")
+        splits = m["metrics"][metric]
+        if split not in splits:
+            raise ValueError(f"{self.name}/{self.dataset} holds metric {metric!r} on split(s) {sorted(splits)}, "
+                             f"not {split!r}")
+        e = splits[split]
+        epochs = list(e.get("epochs") or [])
+        final = epochs[-1] if epochs else None
+        frac = None
+        if epoch is None or (final is not None and epoch == final):
+            seeds_col, mean_col, ep = e.get("seeds"), e.get("mean"), None
+        else:
+            if not e.get("curve"):
+                raise ValueError(f"{self.name}/{self.dataset} holds {metric}/{split} only at epoch(s) {epochs}, "
+                                 f"not {epoch!r}")
+            if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or int(epoch) not in epochs:
+                raise ValueError(f"epoch must be one of the recorded epochs {epochs[0]}..{epochs[-1]}, got {epoch!r}")
+            ep = epochs.index(int(epoch))
+            seeds_col, mean_col = e["curve"], None
+            frac = int(epoch) / final
+        if isinstance(seed, str):
+            if seed not in ("mean", "sample"):
+                raise ValueError(f"seed must be 'mean', 'sample' or a seed position (int), got {seed!r}")
+        elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) < 0:
+            raise ValueError(f"seed must be 'mean', 'sample' or a seed position >= 0, got {seed!r}")
+        ck = (metric, split, ep, "mean" if seed == "mean" else "seeds")
+        v = self._cache.get(ck)
+        if v is None:
+            if seed == "mean":
+                if ep is None and mean_col:
+                    v = self._f64(mean_col).reshape(n, 1)
+                else:
+                    src = self._store.column(seeds_col)
+                    src = src[:, :, ep] if ep is not None else src
+                    v = np.nanmean(np.asarray(src, dtype=np.float64), axis=1).reshape(n, 1)
+            else:
+                if not seeds_col:
+                    raise ValueError(f"{self.name}/{self.dataset} holds only the seed mean of {metric}/{split}")
+                src = self._store.column(seeds_col)
+                v = np.ascontiguousarray(src[:, :, ep] if ep is not None else src, dtype=np.float64)
+            self._cache[ck] = v
+        if seed == "mean":
+            return v, 0, frac
+        if seed == "sample":
+            return v, -1, frac
+        if int(seed) >= v.shape[1]:
+            raise ValueError(f"{self.name}/{self.dataset} records at most {v.shape[1]} seeds per cell "
+                             f"(positions 0..{v.shape[1] - 1}), not seed {int(seed)}")
+        return v, int(seed), frac
+
+    def query_keys(self, keys, metric: str = "accuracy", split: str | None = "valid", seed="mean",
+                   epoch: int | None = None, missing: str = "raise", rng=None, return_cost: bool = False):
+        """Values for uint64 lookup keys (the output of ``keys(cells)``); arguments as in :meth:`query`.
+
+        >>> from fastnas.nasbench import load
+        >>> bench = load("nb201", dataset="cifar10-valid")
+        >>> bench.query_keys([11667]).round(2).tolist()
+        [91.61]
+        """
+        if missing not in _MISSING:
+            raise ValueError(f"missing must be one of {_MISSING}, got {missing!r}")
+        q = np.asarray(keys)
+        if q.ndim == 0:
+            q = q.reshape(1)
+        if q.ndim != 1:
+            raise ValueError(f"keys must be 1-d, got shape {q.shape}")
+        if q.dtype != np.uint64:
+            if q.size == 0:
+                q = q.astype(np.uint64)
+            elif q.dtype.kind not in "iu":
+                raise TypeError(f"keys must be integers (uint64), got {q.dtype}")
+            elif q.dtype.kind == "i" and q.min() < 0:
+                raise ValueError(f"keys must be >= 0; position {int(np.argmin(q))} holds {int(q.min())}")
+            else:
+                q = q.astype(np.uint64)
+        q = np.ascontiguousarray(q)
+        values, seed_arg, frac = self._values(metric, split, seed, epoch)
+        base = np.uint64(0) if seed_arg != -1 else base_seed(rng)
+        if values.shape[1] == 1:  # a seed mean or a static cost: one value per row
+            ns = self._cache.get("ones")
+            if ns is None:
+                ns = self._cache.setdefault("ones", np.ones(len(self), np.int8))
+        else:
+            ns = self._n_seeds()
+        out, rows = _backend.get("nasbench_query")(self._store.column("key"), self._dense, values, ns,
+                                                   q, seed_arg, int(base))
+        if rows.size and rows.min() < 0 and missing == "raise":
+            j = int(np.flatnonzero(rows < 0)[0])
+            raise KeyError(f"position {j}: key {int(q[j])} is not in {self.name}/{self.dataset} "
+                           f"({int((rows < 0).sum())} of {len(q)} queries missing; pass missing='nan' for NaN)")
+        if seed_arg > 0 and missing == "raise":
+            ok = rows >= 0
+            few = ok & (self._n_seeds()[np.where(ok, rows, 0)] <= seed_arg)
+            if few.any():
+                j = int(np.flatnonzero(few)[0])
+                raise ValueError(f"position {j}: key {int(q[j])} recorded {int(self._n_seeds()[rows[j]])} seeds, "
+                                 f"not seed {seed_arg}; pass missing='nan' for NaN")
+        if not return_cost:
+            return out
+        m = self._store.manifest
+        if "train_time" not in m["static"]:
+            raise ValueError(f"{self.name}/{self.dataset} records no training time, so no simulated cost")
+        tt = self._f64(m["static"]["train_time"])
+        cost = np.where(rows >= 0, tt[np.where(rows >= 0, rows, 0)], np.nan)
+        if frac is not None:
+            cost = cost * frac
+        return out, cost
+
+    def query(self, cells, metric: str = "accuracy", split: str | None = "valid", seed="mean",
+              epoch: int | None = None, missing: str = "raise", rng=None, return_cost: bool = False):
+        """Look up one value per cell.
+
+        Parameters
+        ----------
+        cells : a batch of the space's cells (NB201 also takes arch strings).
+        metric : ``"accuracy"`` or a static cost (``"train_time"``, ``"latency"``, ``"params"``, ...); see
+            :meth:`metrics`. Static costs have no split (``split`` is ignored for them) and no seeds.
+        split : the data split of ``metric``; a split the data does not hold raises ``ValueError``.
+        seed : ``"mean"`` (over recorded seeds), an int (a seed position), or ``"sample"`` (one recorded seed per
+            query drawn with ``rng``: simulated training noise, deterministic under a fixed ``rng``).
+        epoch : None for the final epoch, else an epoch with recorded curves.
+        missing : ``"raise"`` (``KeyError`` for cells outside the benchmark) or ``"nan"``.
+        rng : seed-like for ``seed="sample"``.
+        return_cost : also return the simulated training time (seconds) of each cell, scaled to ``epoch``.
+
+        Returns
+        -------
+        values : float64 ndarray (N,), or ``(values, train_time_seconds)`` with ``return_cost=True``.
+
+        Examples
+        --------
+        >>> from fastnas.nasbench import load
+        >>> bench = load("nb201", dataset="cifar10-valid")
+        >>> cells = bench.space.from_index([0, 1])
+        >>> v, cost = bench.query(cells, seed="sample", rng=0, return_cost=True)
+        >>> v.shape, bool((cost > 0).all())
+        ((2,), True)
+        """
+        return self.query_keys(self.keys(cells), metric=metric, split=split, seed=seed, epoch=epoch,
+                               missing=missing, rng=rng, return_cost=return_cost)
+
+    # ------------------------------------------------------------------ whole-table views
+    def table(self):
+        """Everything as a pandas DataFrame, one row per cell (key, per-seed values, means, static costs).
+
+        >>> from fastnas.nasbench import load
+        >>> load("nb201", dataset="cifar10-valid").table().shape[0]
+        15625
+        """
+        import pandas as pd
+
+        m = self._store.manifest
+        data: dict[str, Any] = {"key": np.asarray(self._store.column("key"))}
+        if self._key_kind == "nb201-ops-code":
+            data["arch"] = self.space.to_strings(self.cells())
+        if self._store.has("index"):
+            data["index"] = np.asarray(self._store.column("index"))
+        if m.get("n_seeds"):
+            data["n_seeds"] = np.asarray(self._store.column(m["n_seeds"]))
+        for metric, splits in m["metrics"].items():
+            for split, e in splits.items():
+                if e.get("mean") or e.get("seeds"):
+                    data[f"{metric}_{split}_mean"] = self.query_keys(data["key"], metric, split)
+                if e.get("seeds"):
+                    s = self._store.column(e["seeds"])
+                    for k in range(s.shape[1]):
+                        data[f"{metric}_{split}_seed{k}"] = np.asarray(s[:, k], dtype=np.float64)
+        for k, col in m["static"].items():
+            data[k] = np.asarray(self._store.column(col))
+        return pd.DataFrame(data)
+
+    def best(self, metric: str = "accuracy", split: str | None = "valid", *, maximize: bool = True):
+        """The best cell by the seed mean of ``metric`` on ``split`` and its value: ``(cells (1 row), value)``.
+
+        >>> from fastnas.nasbench import load
+        >>> cell, value = load("nb201", dataset="cifar10-valid").best("accuracy", "valid")
+        >>> round(value, 2)
+        91.61
+        """
+        values, _, _ = self._values(metric, split, "mean", None)
+        v = values[:, 0]
+        r = int(np.nanargmax(v) if maximize else np.nanargmin(v))
+        return self.cells([r]), float(v[r])
