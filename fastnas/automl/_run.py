@@ -180,7 +180,8 @@ def _run(X, y, space, budget, algorithm, *, epochs, width, cells_per_stage, prox
     pre_cells = _cells_from_json(sp, state["prescreen"]["cells"])
     pre_scores = np.asarray(state["prescreen"]["scores"], dtype=np.float64)
     n_keep = max(1, int(np.ceil(keep_fraction * len(pre_scores))))
-    threshold = pre_scores[min(n_keep, len(pre_scores)) - 1]
+    # keep_fraction=1 admits every proposal with a finite score (no zero-cost rejection)
+    threshold = -np.inf if keep_fraction >= 1.0 else pre_scores[min(n_keep, len(pre_scores)) - 1]
     known = {int(k): float(v) for k, v in zip(np.asarray(sp.key(pre_cells)), pre_scores)}
 
     def proxy_of(cells) -> np.ndarray:
