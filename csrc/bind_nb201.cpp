@@ -140,17 +140,20 @@ void register_nb201(py::module_& m) {
     });
     m.def(
         "nb201_key",
-        [](const py::handle& ops, bool treat_none_as_op) {
+        [](const py::handle& ops, bool treat_none_as_op, const std::string& kind) {
             I8 a = checked_ops(ops);
+            if (kind != "nats" && kind != "dag")
+                throw py::value_error("unknown key kind '" + kind + "'; valid: nats, dag");
+            const int mode = kind == "dag" ? nb::kDag : nb::kNats;
             const auto n = a.shape(0);
             py::array_t<std::uint64_t> out(n);
             {
                 py::gil_scoped_release nogil;
-                nb::key(a.data(), static_cast<std::size_t>(n), treat_none_as_op, out.mutable_data());
+                nb::key(a.data(), static_cast<std::size_t>(n), treat_none_as_op, mode, out.mutable_data());
             }
             return out;
         },
-        py::arg("ops"), py::arg("treat_none_as_op") = false);
+        py::arg("ops"), py::arg("treat_none_as_op") = false, py::arg("kind") = "nats");
     m.def("nb201_encode_adjacency", [](const py::handle& ops) {
         I8 a = checked_ops(ops);
         const auto n = a.shape(0);
@@ -163,17 +166,18 @@ void register_nb201(py::module_& m) {
     });
     m.def(
         "nb201_encode_path",
-        [](const py::handle& ops, bool naslib_quirk) {
+        [](const py::handle& ops, bool naslib_quirk, int k) {
             I8 a = checked_ops(ops);
+            if (k < 1 || k > nb::kEncPath) throw py::value_error("k must be in [1, 155], got " + std::to_string(k));
             const auto n = a.shape(0);
-            auto out = float_out(n, nb::kEncPath);
+            auto out = float_out(n, k);
             {
                 py::gil_scoped_release nogil;
-                nb::encode_path(a.data(), static_cast<std::size_t>(n), naslib_quirk, out.mutable_data());
+                nb::encode_path(a.data(), static_cast<std::size_t>(n), naslib_quirk, k, out.mutable_data());
             }
             return out;
         },
-        py::arg("ops"), py::arg("naslib_quirk") = false);
+        py::arg("ops"), py::arg("naslib_quirk") = false, py::arg("k") = nb::kEncPath);
     m.def("nb201_encode_gcn", [](const py::handle& ops) {
         I8 a = checked_ops(ops);
         const auto n = a.shape(0);

@@ -63,7 +63,7 @@ std::string unique_string(const std::int8_t* r, bool treat_none_as_op) {
 }
 
 struct KeyTables {
-    std::array<std::uint16_t, kCells> canon[2];
+    std::array<std::uint16_t, kCells> canon[4];  // [mode * 2 + treat_none_as_op]
     std::size_t classes[2] = {0, 0};
     std::size_t valid_classes = 0;
 };
@@ -88,6 +88,7 @@ const KeyTables& tables() {
                     ++t.classes[mode];
                     if (mode == 0 && valid_one(r)) ++t.valid_classes;
                 }
+                t.canon[2 + mode][c] = static_cast<std::uint16_t>(dag_canonical(r, mode == 1));
             }
         }
     });
@@ -150,15 +151,41 @@ void is_valid(const std::int8_t* ops, std::size_t n, bool* out) {
     for (std::size_t i = 0; i < n; ++i) out[i] = valid_one(ops + i * kEdges);
 }
 
-const std::uint16_t* key_table(bool treat_none_as_op) { return tables().canon[treat_none_as_op ? 1 : 0].data(); }
+const std::uint16_t* key_table(bool treat_none_as_op, int mode) {
+    return tables().canon[(mode == kDag ? 2 : 0) + (treat_none_as_op ? 1 : 0)].data();
+}
+
+// Labelled-DAG canonical form: keep an edge iff its op is not none (any edge when none is an op), its
+// source is reachable from the input and its target reaches the output through kept edges; a cell
+// whose output is unreachable maps to code 0 (all none). Then the inner nodes 1 and 2 may be swapped
+// when no kept edge joins them (the swap maps (0,1)<->(0,2), (1,3)<->(2,3)); the smaller code wins.
+// Since pruning only zeroes digits, the result is the smallest code of the class.
+int dag_canonical(const std::int8_t* r, bool treat_none_as_op) {
+    bool keep[kEdges];
+    for (int e = 0; e < kEdges; ++e) keep[e] = treat_none_as_op || r[e] != 0;
+    bool fw[4] = {true, false, false, false};
+    for (int e = 0; e < kEdges; ++e)  // edges are sorted by target node, sources come first
+        if (keep[e] && fw[kSrc[e]]) fw[kDst[e]] = true;
+    if (!fw[3]) return 0;
+    bool bw[4] = {false, false, false, true};
+    for (int e = kEdges - 1; e >= 0; --e)  // reverse order visits sources 2, 1, 0 in time
+        if (keep[e] && bw[kDst[e]]) bw[kSrc[e]] = true;
+    std::int8_t p[kEdges];
+    for (int e = 0; e < kEdges; ++e) p[e] = (keep[e] && fw[kSrc[e]] && bw[kDst[e]]) ? r[e] : 0;
+    if (!treat_none_as_op && p[2] == 0) {
+        const std::int8_t q[kEdges] = {p[1], p[0], 0, p[3], p[5], p[4]};
+        return std::min(code_of(p), code_of(q));
+    }
+    return code_of(p);
+}
 
 std::size_t n_classes(bool valid_only) {
     const KeyTables& t = tables();
     return valid_only ? t.valid_classes : t.classes[0];
 }
 
-void key(const std::int8_t* ops, std::size_t n, bool treat_none_as_op, std::uint64_t* out) {
-    const std::uint16_t* tab = key_table(treat_none_as_op);
+void key(const std::int8_t* ops, std::size_t n, bool treat_none_as_op, int mode, std::uint64_t* out) {
+    const std::uint16_t* tab = key_table(treat_none_as_op, mode);
     for (std::size_t i = 0; i < n; ++i) out[i] = tab[code_of(ops + i * kEdges)];
 }
 
@@ -168,8 +195,8 @@ void encode_adjacency(const std::int8_t* ops, std::size_t n, float* out) {
         for (int e = 0; e < kEdges; ++e) out[i * kEncAdjacency + e * kOps + ops[i * kEdges + e]] = 1.0f;
 }
 
-void encode_path(const std::int8_t* ops, std::size_t n, bool naslib_quirk, float* out) {
-    std::fill(out, out + n * kEncPath, 0.0f);
+void encode_path(const std::int8_t* ops, std::size_t n, bool naslib_quirk, int k, float* out) {
+    std::fill(out, out + n * static_cast<std::size_t>(k), 0.0f);
     for (std::size_t i = 0; i < n; ++i) {
         const std::int8_t* r = ops + i * kEdges;
         int v[kEdges];
@@ -181,7 +208,7 @@ void encode_path(const std::int8_t* ops, std::size_t n, bool naslib_quirk, float
                 idx += v[kPaths[p][j]] * w;
                 w *= kOps;
             }
-            out[i * kEncPath + idx] = 1.0f;
+            if (idx < k) out[i * static_cast<std::size_t>(k) + idx] = 1.0f;
         }
     }
 }

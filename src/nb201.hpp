@@ -46,15 +46,21 @@ void from_matrix(const std::int8_t* m, std::size_t n, std::int8_t* ops);
 void is_valid(const std::int8_t* ops, std::size_t n, bool* out);
 bool valid_one(const std::int8_t* r);
 
-// Isomorphism key: the base-5 code of the smallest cell with the same NATS-Bench unique string
-// (see nb201.cpp). treat_none_as_op=false: 6,466 classes; true: 12,751.
-void key(const std::int8_t* ops, std::size_t n, bool treat_none_as_op, std::uint64_t* out);
-const std::uint16_t* key_table(bool treat_none_as_op);  // code -> canonical code
+// Isomorphism key: the base-5 code of the smallest cell of the same class (see nb201.cpp).
+// mode kNats: NATS-Bench unique string (treat_none_as_op=false: 6,466 classes; true: 12,751).
+// mode kDag: labelled-DAG isomorphism of the pruned cell under the swap of the inner nodes
+// (8,765 classes; treat_none_as_op=true: no pruning, 15,625).
+enum KeyMode : int { kNats = 0, kDag = 1 };
+void key(const std::int8_t* ops, std::size_t n, bool treat_none_as_op, int mode, std::uint64_t* out);
+const std::uint16_t* key_table(bool treat_none_as_op, int mode = kNats);  // code -> canonical code
+// The DAG canonical code of one cell.
+int dag_canonical(const std::int8_t* r, bool treat_none_as_op);
 
 // Encodings (float32 rows): adjacency one-hot (30), naszilla path (155; naslib_quirk reproduces NASLib),
 // gcn (8x7 node one-hot then 8x8 row-normalised A + I; 120).
 void encode_adjacency(const std::int8_t* ops, std::size_t n, float* out);
-void encode_path(const std::int8_t* ops, std::size_t n, bool naslib_quirk, float* out);
+// Only the first k of the 155 columns are written (row stride k): path_trunc.
+void encode_path(const std::int8_t* ops, std::size_t n, bool naslib_quirk, int k, float* out);
 void encode_gcn(const std::int8_t* ops, std::size_t n, float* out);
 
 // Random moves: row i draws from Rng(seed, i).

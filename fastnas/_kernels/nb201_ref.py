@@ -158,9 +158,41 @@ def unique_string(r, treat_none_as_op: bool) -> str:
     return nodes[3]
 
 
-@functools.lru_cache(maxsize=2)
-def canonical_table(treat_none_as_op: bool) -> tuple[int, ...]:
-    """code -> smallest code with the same unique string."""
+def dag_canonical(r, treat_none_as_op: bool) -> int:
+    """Smallest code of the labelled-DAG isomorphism class of ``r``.
+
+    Pruning: an edge stays iff its op is not none (every edge when none is an op), its source is reachable
+    from the input and its target reaches the output through staying edges; every other edge becomes none.
+    A cell whose output is unreachable maps to 0 (all none). Relabelling: the inner nodes 1 and 2 may
+    swap names when no staying edge joins them; the smaller code of the two labellings is the key.
+    """
+    kept = {e: op for e, op in zip(EDGES, r) if treat_none_as_op or op != 0}
+    fwd = {0}
+    for j in (1, 2, 3):
+        if any((i, j) in kept and i in fwd for i in range(j)):
+            fwd.add(j)
+    if 3 not in fwd:
+        return 0
+    bwd = {3}
+    for i in (2, 1, 0):
+        if any((i, j) in kept and j in bwd for j in range(i + 1, 4)):
+            bwd.add(i)
+    pruned = {e: op for e, op in kept.items() if e[0] in fwd and e[1] in bwd}
+    labellings = [{0: 0, 1: 1, 2: 2, 3: 3}]
+    if not treat_none_as_op and (1, 2) not in pruned:
+        labellings.append({0: 0, 1: 2, 2: 1, 3: 3})
+    codes = []
+    for m in labellings:
+        relabelled = {(m[i], m[j]): op for (i, j), op in pruned.items()}
+        codes.append(code_of([relabelled.get(e, 0) for e in EDGES]))
+    return min(codes)
+
+
+@functools.lru_cache(maxsize=4)
+def canonical_table(treat_none_as_op: bool, kind: str = "nats") -> tuple[int, ...]:
+    """code -> smallest code of its class (NATS unique string, or labelled DAG)."""
+    if kind == "dag":
+        return tuple(dag_canonical(row_of(c), treat_none_as_op) for c in range(N_CELLS))
     first: dict[str, int] = {}
     out = []
     for c in range(N_CELLS):
@@ -168,9 +200,11 @@ def canonical_table(treat_none_as_op: bool) -> tuple[int, ...]:
     return tuple(out)
 
 
-def py_key(ops, treat_none_as_op: bool = False) -> np.ndarray:
+def py_key(ops, treat_none_as_op: bool = False, kind: str = "nats") -> np.ndarray:
     ops = check_ops(ops)
-    tab = canonical_table(bool(treat_none_as_op))
+    if kind not in ("nats", "dag"):
+        raise ValueError(f"unknown key kind {kind!r}; valid: nats, dag")
+    tab = canonical_table(bool(treat_none_as_op), kind)
     return np.array([tab[code_of(r)] for r in ops.tolist()], dtype=np.uint64)
 
 
@@ -189,17 +223,20 @@ def py_encode_adjacency(ops) -> np.ndarray:
     return out
 
 
-def py_encode_path(ops, naslib_quirk: bool = False) -> np.ndarray:
+def py_encode_path(ops, naslib_quirk: bool = False, k: int = 155) -> np.ndarray:
     ops = check_ops(ops)
+    k = int(k)
+    if not 1 <= k <= 155:
+        raise ValueError(f"k must be in [1, 155], got {k}")
     out = np.zeros((len(ops), 155), dtype=np.float32)
     for i, r in enumerate(ops.tolist()):
         if naslib_quirk:  # NASLib indexes its own edge order with naszilla's positions (the bug)
-            v = [NASLIB_OP[r[NASLIB_EDGE[k]]] for k in range(N_EDGES)]
+            v = [NASLIB_OP[r[NASLIB_EDGE[q]]] for q in range(N_EDGES)]
         else:
             v = [NASZILLA_OP[op] for op in r]
         for path, offset in zip(PATHS, PATH_OFFSET):
             out[i, offset + sum(v[e] * 5**j for j, e in enumerate(path))] = 1.0
-    return out
+    return np.ascontiguousarray(out[:, :k])
 
 
 def gcn_adjacency() -> np.ndarray:

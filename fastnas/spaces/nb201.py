@@ -175,23 +175,27 @@ class NB201(SearchSpace):
         return cells.ops
 
     # ------------------------------------------------------------------ identity
-    def key(self, cells: NB201Cells, treat_none_as_op: bool = False) -> np.ndarray:
-        """uint64 isomorphism key: the base-5 code of the smallest cell of the same class.
+    def key(self, cells: NB201Cells, treat_none_as_op: bool = False, kind: str = "nats") -> np.ndarray:
+        """uint64 isomorphism key: the base-5 code of the smallest cell of the same class (exact: equal keys
+        if and only if same class).
 
-        Classes follow NATS-Bench ``to_unique_str`` (``docs/nb201.md``): 6,466 over the space with
-        ``none`` edges (and what only they feed) removed; 12,751 with ``treat_none_as_op=True``.
+        ``kind="nats"`` (default) is NATS-Bench's ``to_unique_str`` equivalence, the one behind the
+        published counts: 6,466 classes with ``none`` edges (and what only they feed) removed, 12,751 with
+        ``treat_none_as_op=True``. ``kind="dag"`` is plain labelled-DAG isomorphism of the pruned cell under
+        the swap of the two inner nodes (8,765 classes; 15,625 with none as an op). See ``docs/nb201.md``.
 
         >>> sp = NB201()
-        >>> int(sp.key(NB201.from_ops([1, 0, 0, 3, 0, 0]))[0]) == int(sp.key(NB201.from_ops([0, 0, 0, 3, 0, 0]))[0])
+        >>> int(sp.key(NB201.from_ops([1, 0, 0, 0, 3, 0]))[0]) == int(sp.key(NB201.from_ops([0, 0, 0, 3, 0, 0]))[0])
         True
         """
-        return _backend.get("nb201_key")(self._ops(cells), bool(treat_none_as_op))
+        return _backend.get("nb201_key")(self._ops(cells), bool(treat_none_as_op), str(kind))
 
-    def is_isomorphic(self, a: NB201Cells, b: NB201Cells, treat_none_as_op: bool = False) -> np.ndarray:
+    def is_isomorphic(self, a: NB201Cells, b: NB201Cells, treat_none_as_op: bool = False,
+                      kind: str = "nats") -> np.ndarray:
         """Row-wise: the two cells are in the same class (exact: ``key`` is canonical)."""
         if len(a) != len(b):
             raise ValueError(f"is_isomorphic needs batches of equal length, got {len(a)} and {len(b)}")
-        return self.key(a, treat_none_as_op) == self.key(b, treat_none_as_op)
+        return self.key(a, treat_none_as_op, kind) == self.key(b, treat_none_as_op, kind)
 
     def is_valid(self, cells: NB201Cells) -> np.ndarray:
         """Input connected to output through non-``none`` edges (15,284 of the 15,625 cells)."""
@@ -206,7 +210,7 @@ class NB201(SearchSpace):
         """``n`` cells uniform over the 15,625 (or over the valid ones with ``valid_only``).
 
         Row i is drawn from stream i of ``seed``. ``unique=True`` rejects cells isomorphic to an earlier
-        row (rows drawn in order), so n <= 6,466 (6,465 valid classes with ``valid_only``).
+        row (rows drawn in order), so n <= 6,466 (6,461 classes of valid cells with ``valid_only``).
 
         >>> NB201().sample(3, seed=1).ops.shape
         (3, 6)
@@ -265,11 +269,9 @@ class NB201(SearchSpace):
         if kind in ("path", "path_trunc", "path_naslib"):
             k = options.pop("k", 30 if kind == "path_trunc" else 155)
             _no_options(kind, options)
-            k = int(k)
-            if not 0 < k <= 155:
-                raise ValueError(f"k must be in [1, 155], got {k}")
-            enc = _backend.get("nb201_encode_path")(ops, kind == "path_naslib")
-            return np.ascontiguousarray(enc[:, :k]) if k < 155 else enc
+            if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+                raise TypeError(f"k must be an int, got {type(k).__name__}")
+            return _backend.get("nb201_encode_path")(ops, kind == "path_naslib", int(k))
         _no_options(kind, options)
         if kind == "gcn":
             return _backend.get("nb201_encode_gcn")(ops)

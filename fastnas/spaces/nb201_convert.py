@@ -162,14 +162,15 @@ def from_strings(strings) -> np.ndarray:
         strings = [strings]
     strings = list(strings)
     _, lookup = _string_table()
-    codes = np.empty(len(strings), dtype=np.int64)
-    for i, s in enumerate(strings):  # a dict hit per string: strings are Python objects anyway
-        c = lookup.get(s) if isinstance(s, str) else None
-        if c is None:
-            parse_string(s, i)  # raises the precise reason
-            raise ValueError(f"row {i}: cannot parse {s!r}")  # pragma: no cover - parse_string raised
-        codes[i] = c
-    return from_code(codes)
+    try:
+        hits = list(map(lookup.get, strings))  # one C-level dict probe per string
+    except TypeError:  # an unhashable item: let the precise parser name it
+        hits = [None if not isinstance(s, str) else lookup.get(s) for s in strings]
+    if None in hits:
+        i = hits.index(None)
+        parse_string(strings[i], i)  # raises the precise reason
+        raise ValueError(f"row {i}: cannot parse {strings[i]!r}")  # pragma: no cover - parse_string raised
+    return from_code(np.array(hits, dtype=np.int64).reshape(len(hits)))
 
 
 def to_strings(ops: np.ndarray) -> list[str]:

@@ -36,6 +36,22 @@ def test_published_valid_count(space, everything):
 def test_published_isomorphism_counts(space, everything):
     assert len(np.unique(space.key(everything))) == 6466
     assert len(np.unique(space.key(everything, treat_none_as_op=True))) == 12751
+    assert len(np.unique(space.key(everything, kind="dag"))) == 8765
+    assert len(np.unique(space.key(everything, treat_none_as_op=True, kind="dag"))) == 15625
+
+
+@pytest.mark.parametrize("kind", ["nats", "dag"])
+@pytest.mark.parametrize("treat_none_as_op", [False, True])
+def test_key_is_smallest_code_of_class(space, everything, kind, treat_none_as_op):
+    keys = space.key(everything, treat_none_as_op, kind).astype(np.int64)
+    codes = NB201.to_code(everything)
+    smallest = {}
+    for kk, c in zip(keys.tolist(), codes.tolist()):
+        smallest[kk] = min(smallest.get(kk, c), c)
+    assert all(kk == c for kk, c in smallest.items())
+    # validity is constant on every class
+    valid = space.is_valid(everything)
+    assert not set(keys[valid].tolist()) & set(keys[~valid].tolist())
 
 
 def test_enumerate_is_official_index_order(everything):
@@ -113,6 +129,12 @@ def test_key_examples(space):
     # the key is the smallest code of the class: at most both codes, and a fixed point
     assert a <= min(NB201.to_code(NB201.from_ops([[1, 0, 0, 0, 3, 0], [0, 0, 0, 3, 0, 0]])).tolist())
     assert space.key(NB201.from_code(a)).tolist() == [a]
+    # kind="dag": plain labelled-DAG isomorphism, where swapping the inner nodes IS merged ...
+    a3, b3 = k([[3, 0, 0, 0, 2, 0], [0, 3, 0, 0, 0, 2]], kind="dag")
+    assert a3 == b3
+    # ... and skip_connect is an ordinary op
+    a4, b4 = k([[1, 0, 0, 0, 3, 0], [0, 0, 0, 3, 0, 0]], kind="dag")
+    assert a4 != b4
     # different ops are never merged
     a, b = k([[3, 0, 0, 0, 2, 0], [2, 0, 0, 0, 3, 0]])
     assert a != b
@@ -148,6 +170,10 @@ def test_sample_unique(space):
     assert len(np.unique(space.key(uv))) == 100 and space.is_valid(uv).all()
     with pytest.raises(ValueError, match="unique"):
         space.sample(6467, seed=0, unique=True)
+    # validity is constant on a class: the 341 invalid cells form 5 of the 6,466 classes
+    assert len(space.sample(6461, seed=0, unique=True, valid_only=True)) == 6461
+    with pytest.raises(ValueError, match="valid"):
+        space.sample(6462, seed=0, unique=True, valid_only=True)
 
 
 @pytest.mark.parametrize("one_edge", [False, True])
