@@ -190,6 +190,12 @@ class Benchmark:
         """
         if missing not in _MISSING:
             raise ValueError(f"missing must be one of {_MISSING}, got {missing!r}")
+        if isinstance(keys, (list, tuple)) and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool)
+                                                   for k in keys):
+            bad = [j for j, k in enumerate(keys) if not 0 <= int(k) < 2**64]
+            if bad:
+                raise ValueError(f"keys must be >= 0 and < 2**64; position {bad[0]} holds {keys[bad[0]]}")
+            keys = np.array([int(k) for k in keys], dtype=np.uint64)
         q = np.asarray(keys)
         if q.ndim == 0:
             q = q.reshape(1)

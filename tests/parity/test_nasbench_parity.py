@@ -1,0 +1,66 @@
+"""Op ``nasbench_query`` on every backend: identical results and identical exception types."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fastnas import _backend
+
+IMPLS = _backend.implementations("nasbench_query")
+
+
+def _case(dense: bool, n=40, s=3, m=200, seed=0):
+    rng = np.random.default_rng(seed)
+    keys = np.arange(n, dtype=np.uint64) if dense else np.sort(rng.choice(2**40, n, replace=False)).astype(np.uint64)
+    values = rng.normal(size=(n, s))
+    ns = rng.integers(1, s + 1, n).astype(np.int8)
+    q = np.concatenate([keys[rng.integers(0, n, m)], np.array([keys.max() + 1, 2**64 - 1], np.uint64)])
+    return keys, values, ns, q
+
+
+def test_has_compiled_and_python():
+    assert {"cpp", "python"} <= set(IMPLS)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+@pytest.mark.parametrize("seed", [-1, 0, 1, 2])
+def test_results_equal(dense, seed):
+    keys, values, ns, q = _case(dense)
+    ref = None
+    for name, fn in IMPLS.items():
+        out, rows = fn(keys, dense, values, ns, q, seed, 12345)
+        if ref is None:
+            ref = (out, rows)
+        else:
+            np.testing.assert_array_equal(out, ref[0], err_msg=name)
+            np.testing.assert_array_equal(rows, ref[1], err_msg=name)
+    out, rows = ref
+    assert (rows[-2:] == -1).all() and np.isnan(out[-2:]).all()
+    ok = rows >= 0
+    np.testing.assert_array_equal(keys[rows[ok]], q[ok])
+
+
+BAD = [
+    ("keys float", lambda k, v, n, q: (k.astype(float), v, n, q), TypeError),
+    ("values f32", lambda k, v, n, q: (k, v.astype(np.float32), n, q), TypeError),
+    ("values 1-d", lambda k, v, n, q: (k, v[:, 0], n, q), ValueError),
+    ("rows differ", lambda k, v, n, q: (k, v[:-1], n, q), ValueError),
+    ("n_seeds int64", lambda k, v, n, q: (k, v, n.astype(np.int64), q), TypeError),
+    ("n_seeds zero", lambda k, v, n, q: (k, v, np.zeros_like(n), q), ValueError),
+    ("queries list", lambda k, v, n, q: (k, v, n, list(q)), TypeError),
+]
+
+
+@pytest.mark.parametrize("label,mutate,exc", BAD, ids=[b[0] for b in BAD])
+def test_errors_equal(label, mutate, exc):
+    args = mutate(*_case(False))
+    for name, fn in IMPLS.items():
+        with pytest.raises(exc):
+            fn(args[0], False, args[1], args[2], args[3], -1, 1)
+
+
+def test_bad_seed_argument():
+    keys, values, ns, q = _case(True)
+    for fn in IMPLS.values():
+        with pytest.raises(ValueError):
+            fn(keys, True, values, ns, q, -2, 1)

