@@ -10,6 +10,18 @@ from torch import nn  # noqa: E402
 import fastnas.zerocost as zc  # noqa: E402
 
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny networks: one thread is fastest, and avoids oversubscribing a shared CI machine."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
 def tiny(seed, width=4):
     torch.manual_seed(seed)
     return nn.Sequential(nn.Conv2d(1, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
@@ -115,3 +127,26 @@ def test_torch_dataset_equals_arrays(nets, data):
     a = zc.score_models(nets, "grad_norm", data=ds, batch_size=8, num_classes=3)
     b = zc.score_models(nets, "grad_norm", data=(X, y), batch_size=8, num_classes=3)
     np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_nb201_cells_score_independent_of_batch_order():
+    from fastnas.spaces import NB201
+
+    cells = NB201.from_strings([
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|",
+        "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+        "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|",
+    ])
+    kw = dict(width=4, N=1, batch_size=8, input_shape=(3, 8, 8))
+    a = zc.score("nb201", cells, "synflow", **kw)
+    b = zc.score("nb201", cells[np.array([2, 1, 0])], "synflow", **kw)
+    np.testing.assert_array_equal(a, b[::-1])
+    assert a[1] == 0.0 and a[0] > 0 and a[2] > 0  # no input-output path: no synaptic flow
+    with pytest.warns(RuntimeWarning, match=r"jacob_cov.*\[1\]"):
+        table = zc.score_table("nb201", cells, ["synflow", "jacob_cov", "params"], **kw)
+    np.testing.assert_array_equal(table["synflow"].to_numpy(), a)
+    assert np.isnan(table["jacob_cov"][1]) and np.isfinite(table["jacob_cov"][[0, 2]]).all()
+    from fastnas.models import nb201_param_counts
+
+    np.testing.assert_array_equal(table["params"].to_numpy(), nb201_param_counts(cells, C=4, N=1))
+    assert (table["time_synflow"] >= 0).all()
