@@ -1,0 +1,153 @@
+"""Dense graph convolutional network predictor in plain torch, and its BONAS embedding.
+
+Input: the ``gcn`` encoding of a space, a flat row ``[node features (V*F), adjacency (V*V)]`` (the
+layout of ``NB201.encode(cells, "gcn")``); ``n_nodes`` gives V (default: the space's ``gcn_nodes``
+attribute, else inferred from the data: the smallest V with one-hot node features and an adjacency
+block in [0, 1]). Each layer computes H' = relu(A_hat H W) with
+A_hat the row-normalised A + A^T + I (information flows both ways, as in BONAS, Shi et al. 2020); the
+graph embedding is the mean of the last layer's node states, and a linear head predicts the target.
+``embed(X)`` returns that embedding (BONAS fits Bayesian linear regression on it).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._rng import base_seed
+from ._base import Predictor
+from .mlp import _torch
+
+
+def infer_nodes(F: np.ndarray) -> int:
+    """V for flat ``[node features (V*F), adjacency (V*V)]`` rows: the smallest V whose feature block
+    is one-hot per node (every node row sums to 1) and whose adjacency block lies in [0, 1]."""
+    d = F.shape[1]
+    for V in range(2, int(np.sqrt(d)) + 1):
+        rest = d - V * V
+        if rest <= 0 or rest % V:
+            continue
+        feats = F[:, :rest].reshape(len(F), V, rest // V)
+        A = F[:, rest:]
+        if np.allclose(feats.sum(axis=2), 1.0) and ((A >= 0) & (A <= 1)).all():
+            return V
+    raise ValueError(f"cannot infer the number of nodes from {d} gcn features; pass n_nodes")
+
+
+class GCNPredictor(Predictor):
+    """Dense GCN regressor (see the module docstring).
+
+    Parameters
+    ----------
+    space, encoding : used when given ``Cells`` (default encoding ``gcn``)
+    n_nodes : V, or None (the space's ``gcn_nodes``, else inferred)
+    hidden, n_layers : width and number of graph-convolution layers (BONAS: 64, 4)
+    lr, epochs, batch_size, weight_decay : Adam training schedule (MSE loss on standardised targets)
+    random_state, n_threads : seed and torch threads (restored after use)
+
+    >>> from fastnas.sim.synthetic import ToySpace, SyntheticBenchmark
+    >>> b = SyntheticBenchmark(ToySpace(4, 3)); c = b.space.sample(20, seed=0)
+    >>> m = GCNPredictor(space=b.space, epochs=5, random_state=0).fit(c, b.query(c))
+    >>> m.embed(c).shape
+    (20, 64)
+    """
+
+    has_uncertainty = False
+    min_train_size = 2
+
+    def __init__(self, *, space=None, encoding="gcn", n_nodes=None, hidden=64, n_layers=4, lr=1e-3,
+                 epochs=100, batch_size=32, weight_decay=0.0, random_state=None, n_threads=1):
+        self.space = space
+        self.encoding = encoding
+        self.n_nodes = n_nodes
+        self.hidden = hidden
+        self.n_layers = n_layers
+        self.lr = lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    def _split(self, torch, F):
+        V = self.n_nodes_
+        X = torch.as_tensor(F, dtype=torch.float32)
+        rest = X.shape[1] - V * V
+        H = X[:, :rest].reshape(len(F), V, -1)
+        A = X[:, rest:].reshape(-1, V, V)
+        A = A + A.transpose(1, 2) + torch.eye(V)
+        A = A / A.sum(dim=2, keepdim=True)
+        return A, H
+
+    def _embed_t(self, torch, params, A, H):
+        for i in range(int(self.n_layers)):
+            H = torch.relu(A @ (H @ params[2 * i]) + params[2 * i + 1])
+        return H.mean(dim=1)
+
+    def _fit(self, F, y):
+        torch = _torch()
+        V = self.n_nodes or getattr(self.space, "gcn_nodes", None) or infer_nodes(F)
+        self.n_nodes_ = int(V)
+        if (F.shape[1] - V * V) <= 0 or (F.shape[1] - V * V) % V:
+            raise ValueError(f"{F.shape[1]} features do not split into a {V}x{V} adjacency and node features")
+        self.y_mean_ = float(y.mean())
+        self.y_scale_ = float(y.std()) or 1.0
+        old = torch.get_num_threads()
+        torch.set_num_threads(int(self.n_threads))
+        try:
+            gen = torch.Generator().manual_seed(int(base_seed(self.random_state)) & (2**63 - 1))
+            A, H = self._split(torch, F)
+            Y = torch.as_tensor((y - self.y_mean_) / self.y_scale_, dtype=torch.float32)
+            sizes = [H.shape[2]] + [int(self.hidden)] * int(self.n_layers)
+            params = []
+            for a, b in zip(sizes[:-1], sizes[1:]):
+                lim = np.sqrt(6.0 / (a + b))
+                params += [((torch.rand(a, b, generator=gen) * 2 - 1) * lim).requires_grad_(),
+                           torch.zeros(b).requires_grad_()]
+            lim = np.sqrt(6.0 / (sizes[-1] + 1))
+            params += [((torch.rand(sizes[-1], generator=gen) * 2 - 1) * lim).requires_grad_(),
+                       torch.zeros(()).requires_grad_()]
+            opt = torch.optim.Adam(params, lr=float(self.lr), weight_decay=float(self.weight_decay))
+            n, bs = len(F), int(self.batch_size)
+            for _ in range(int(self.epochs)):
+                perm = torch.randperm(n, generator=gen)
+                for s in range(0, n, bs):
+                    idx = perm[s:s + bs]
+                    z = self._embed_t(torch, params, A[idx], H[idx])
+                    loss = ((z @ params[-2] + params[-1] - Y[idx]) ** 2).mean()
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+            self.weights_ = [p.detach().numpy().copy() for p in params]
+        finally:
+            torch.set_num_threads(old)
+
+    def _embed_np(self, F):
+        torch = _torch()
+        old = torch.get_num_threads()
+        torch.set_num_threads(int(self.n_threads))
+        try:
+            with torch.no_grad():
+                params = [torch.as_tensor(w) for w in self.weights_]
+                A, H = self._split(torch, F)
+                return self._embed_t(torch, params, A, H).numpy().astype(np.float64)
+        finally:
+            torch.set_num_threads(old)
+
+    def embed(self, X) -> np.ndarray:
+        """The graph embedding (N, hidden) of the last layer (mean over nodes)."""
+        F = self._features(X)
+        self._check_fitted(F)
+        return self._embed_np(F)
+
+    def _predict(self, F):
+        Z = self._embed_np(F)
+        return (Z @ self.weights_[-2] + self.weights_[-1]) * self.y_scale_ + self.y_mean_
+
+    def _fitted_state(self) -> dict:
+        return {"weights_": list(self.weights_), "n_features_in_": self.n_features_in_, "n_nodes_": self.n_nodes_,
+                "y_mean_": self.y_mean_, "y_scale_": self.y_scale_}
+
+    def _set_fitted_state(self, state: dict) -> None:
+        self.weights_ = [np.asarray(w, dtype=np.float32) for w in state["weights_"]]
+        for k in ("n_features_in_", "n_nodes_"):
+            setattr(self, k, int(state[k]))
+        self.y_mean_, self.y_scale_ = float(state["y_mean_"]), float(state["y_scale_"])

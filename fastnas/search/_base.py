@@ -1,0 +1,329 @@
+"""``Optimizer``: the ask/tell base every NAS algorithm subclasses.
+
+* ``ask(n)`` proposes up to ``n`` cells, new up to isomorphism (``space.key``) with respect to every
+  cell asked before; ``tell(cells, values, costs=None)`` reports their values (larger is better).
+* Telling cells that were never asked (or told already), wrong lengths and NaN/inf values raise
+  ``ValueError``; cells of another space raise ``TypeError``.
+* All randomness comes from one ``numpy.random.Generator`` seeded from ``seed``; space methods get
+  integer seeds drawn from it, learned models are retrained from seeds drawn from it. So
+  ``state_dict()`` (history, pending cells, generator state, algorithm state) restores a run that
+  continues identically; ``save``/``load`` write it as one ``.npz`` (JSON header + arrays, no pickle).
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._rng import base_seed
+from ..spaces._cells import Cells
+from ..spaces._protocol import SearchSpace
+
+_FORMAT = "fastnas-optimizer/1"
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+class Optimizer:
+    """Base class of the ask/tell optimizers (see the module docstring).
+
+    Subclasses set ``name`` and ``_defaults`` (parameter -> default) and implement ``_propose(n)``;
+    they may override ``_observe`` and ``_extra_state``/``_load_extra_state``.
+    """
+
+    name: ClassVar[str] = ""
+    _defaults: ClassVar[dict[str, Any]] = {}
+    #: cells per ask in ``run`` when the caller gives none (None: the whole remaining budget)
+    batch_size: ClassVar[int | None] = None
+
+    def __init__(self, space: SearchSpace, seed=None, **params):
+        if not isinstance(space, SearchSpace):
+            raise TypeError(f"space must be a SearchSpace instance, got {type(space).__name__}")
+        unknown = sorted(set(params) - set(self._defaults))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got unknown parameters {unknown}; valid: {', '.join(sorted(self._defaults))}"
+            )
+        self.space = space
+        self.seed = int(base_seed(seed))
+        self.params = {**self._defaults, **params}
+        self._validate_params()
+        self._rng = np.random.default_rng(self.seed)
+        self._hist: list[Cells] = []
+        self._cells_cache: Cells | None = None
+        self._y = np.zeros(0)
+        self._costs = np.zeros(0)
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._seen: set[int] = set()
+        self._pending: dict[int, int] = {}  # key -> ask step
+        self._n_asks = 0
+
+    def _validate_params(self) -> None:
+        """Subclasses check their parameters here (raise ValueError)."""
+
+    def get_params(self) -> dict:
+        return dict(self.params)
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.params.items() if self._defaults.get(k) != v}
+        args = "".join(f", {k}={v!r}" for k, v in changed.items())
+        return f"{type(self).__name__}({self.space!r}, seed={self.seed}{args})"
+
+    # -- helpers for subclasses ------------------------------------------------------------------
+    def _draw_seed(self) -> int:
+        return int(self._rng.integers(0, 2**63))
+
+    @property
+    def cells_(self) -> Cells:
+        """Every told cell, in order of telling."""
+        if self._cells_cache is None:
+            self._cells_cache = self.space.concat(self._hist) if self._hist else self.space.cells_type.empty(0)
+            self._hist = [self._cells_cache] if len(self._cells_cache) else []
+        return self._cells_cache
+
+    @property
+    def values_(self) -> np.ndarray:
+        return self._y
+
+    @property
+    def n_told(self) -> int:
+        return int(len(self._y))
+
+    def _fresh(self, cells: Cells, limit: int | None = None) -> Cells:
+        """Rows of ``cells`` that are valid, new up to isomorphism with respect to all asked cells and
+        to earlier rows of the batch (first ``limit`` of them)."""
+        if not len(cells):
+            return cells
+        keys = self.space.key(cells)
+        _, first = np.unique(keys, return_index=True)
+        mask = np.zeros(len(keys), dtype=bool)
+        mask[first] = True
+        if self._seen:
+            mask &= ~np.isin(keys, np.fromiter(self._seen, dtype=np.uint64, count=len(self._seen)))
+        idx = np.flatnonzero(mask)
+        if limit is not None:
+            idx = idx[:limit]
+        return cells[idx]
+
+    def _random_fresh(self, n: int, max_rounds: int = 50) -> Cells:
+        """Up to ``n`` new random cells (fewer only when the space is nearly exhausted)."""
+        got: list[Cells] = []
+        have = 0
+        keys: set[int] = set()
+        for _ in range(max_rounds):
+            if have >= n:
+                break
+            batch = self._fresh(self.space.sample(2 * (n - have) + 4, seed=self._draw_seed()))
+            if keys:
+                k = self.space.key(batch)
+                batch = batch[~np.isin(k, np.fromiter(keys, dtype=np.uint64, count=len(keys)))]
+            batch = batch[: n - have]
+            keys.update(self.space.key(batch).tolist())
+            got.append(batch)
+            have += len(batch)
+        return self.space.concat(got) if got else self.space.cells_type.empty(0)
+
+    # -- ask / tell ---------------------------------------------------------------------------------
+    def ask(self, n: int = 1) -> Cells:
+        """Propose up to ``n`` new cells (fewer only if the space has no more new cells)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"ask(n) needs a positive int, got {n!r}")
+        cells = self._fresh(self._propose(int(n)), limit=int(n))  # the dedup guarantee, whatever _propose did
+        keys = self.space.key(cells)
+        self._n_asks += 1
+        for k in keys.tolist():
+            self._seen.add(k)
+            self._pending[k] = self._n_asks
+        return cells
+
+    def tell(self, cells: Cells, values, costs=None) -> None:
+        """Report the values (larger is better) of asked cells; ``costs`` are optional simulated times."""
+        if not isinstance(cells, self.space.cells_type):
+            raise TypeError(f"tell expects {self.space.cells_type.__name__}, got {type(cells).__name__}")
+        values = np.asarray(values, dtype=np.float64).reshape(-1)
+        if len(values) != len(cells):
+            raise ValueError(f"tell got {len(cells)} cells but {len(values)} values")
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raise ValueError(f"value of row {int(bad[0])} is {values[bad[0]]}: values must be finite")
+        if costs is None:
+            costs = np.full(len(values), np.nan)
+        else:
+            costs = np.asarray(costs, dtype=np.float64).reshape(-1)
+            if len(costs) != len(cells):
+                raise ValueError(f"tell got {len(cells)} cells but {len(costs)} costs")
+        keys = self.space.key(cells)
+        klist = keys.tolist()
+        if len(set(klist)) != len(klist):
+            raise ValueError("tell got the same cell (up to isomorphism) twice in one batch")
+        for i, k in enumerate(klist):
+            if k not in self._pending:
+                what = "was already told" if k in self._seen else "was never asked"
+                raise ValueError(f"row {i} of tell ({self.space.to_strings(cells[i])[0]}) {what}")
+        for k in klist:
+            del self._pending[k]
+        self._hist.append(cells)
+        self._cells_cache = None
+        start = len(self._y)
+        self._y = np.concatenate([self._y, values])
+        self._costs = np.concatenate([self._costs, costs])
+        self._keys = np.concatenate([self._keys, keys.astype(np.uint64)])
+        self._observe(np.arange(start, len(self._y)))
+
+    def best(self) -> tuple[Cells, float]:
+        """(cell, value) of the best told cell (the first one among ties)."""
+        if not len(self._y):
+            raise RuntimeError("best() needs at least one told cell")
+        i = int(np.argmax(self._y))
+        return self.cells_[i], float(self._y[i])
+
+    @property
+    def pending(self) -> int:
+        """Number of asked cells not told yet."""
+        return len(self._pending)
+
+    # -- to implement --------------------------------------------------------------------------------
+    def _propose(self, n: int) -> Cells:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _observe(self, new: np.ndarray) -> None:
+        """Called after ``tell`` with the history indices of the new rows."""
+
+    def _extra_state(self) -> dict:
+        return {}
+
+    def _load_extra_state(self, state: dict) -> None:
+        pass
+
+    # -- state -------------------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to continue identically: JSON-able values and numpy arrays."""
+        cells = self.cells_
+        return {
+            "format": _FORMAT,
+            "algorithm": self.name,
+            "space": self.space.name,
+            "seed": self.seed,
+            "params": _jsonable(self.params),
+            "rng": _jsonable(self._rng.bit_generator.state),
+            "n_asks": self._n_asks,
+            "cells": {k: v.copy() for k, v in cells.arrays().items()},
+            "values": self._y.copy(),
+            "costs": self._costs.copy(),
+            "seen": np.fromiter(self._seen, dtype=np.uint64, count=len(self._seen)),
+            "pending_keys": np.array(list(self._pending), dtype=np.uint64),
+            "pending_step": np.array(list(self._pending.values()), dtype=np.int64),
+            "extra": self._extra_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> "Optimizer":
+        if state.get("format") != _FORMAT:
+            raise ValueError(f"not an optimizer state ({state.get('format')!r})")
+        if state["algorithm"] != self.name:
+            raise ValueError(f"state of {state['algorithm']!r} cannot be loaded into {self.name!r}")
+        self.seed = int(state["seed"])
+        self.params = {**self._defaults, **state["params"]}
+        for k, v in self._defaults.items():  # JSON turns tuples into lists
+            if isinstance(v, tuple) and isinstance(self.params[k], list):
+                self.params[k] = tuple(self.params[k])
+        self._validate_params()
+        rng = np.random.default_rng()
+        st = dict(state["rng"])
+        rng.bit_generator.state = st
+        self._rng = rng
+        self._n_asks = int(state["n_asks"])
+        arrays = {k: np.asarray(v) for k, v in state["cells"].items()}
+        cells = self.space.cells_type._trusted(**arrays) if arrays else self.space.cells_type.empty(0)
+        self._hist = [cells] if len(cells) else []
+        self._cells_cache = None
+        self._y = np.asarray(state["values"], dtype=np.float64)
+        self._costs = np.asarray(state["costs"], dtype=np.float64)
+        self._keys = self.space.key(cells).astype(np.uint64) if len(cells) else np.zeros(0, dtype=np.uint64)
+        self._seen = set(np.asarray(state["seen"], dtype=np.uint64).tolist())
+        self._pending = dict(zip(np.asarray(state["pending_keys"], dtype=np.uint64).tolist(),
+                                 np.asarray(state["pending_step"], dtype=np.int64).tolist()))
+        self._load_extra_state(state["extra"])
+        return self
+
+    def save(self, path) -> None:
+        """Write ``state_dict()`` to one ``.npz`` file (a JSON header + numeric arrays; no pickle).
+
+        >>> import tempfile, os
+        >>> from fastnas.search import make
+        >>> from fastnas.sim.synthetic import ToySpace
+        >>> opt = make("random", ToySpace(), seed=0)
+        >>> _ = opt.ask(3)
+        >>> p = os.path.join(tempfile.mkdtemp(), "opt.npz")
+        >>> opt.save(p)
+        >>> load(p, ToySpace()).pending
+        3
+        """
+        arrays: dict[str, np.ndarray] = {}
+
+        def enc(v, key):
+            if isinstance(v, np.ndarray):
+                if v.dtype.hasobject:
+                    raise TypeError(f"cannot save {key}: object array")
+                arrays[key] = v
+                return {"__array__": key}
+            if isinstance(v, dict):
+                return {"__dict__": {str(k): enc(x, f"{key}.{k}") for k, x in v.items()}}
+            if isinstance(v, (list, tuple)):
+                return [enc(x, f"{key}.{i}") for i, x in enumerate(v)]
+            if isinstance(v, np.generic):
+                return v.item()
+            if isinstance(v, float) and not np.isfinite(v):
+                return {"__float__": repr(v)}
+            return v
+
+        header = json.dumps(enc(self.state_dict(), "s"))
+        arrays["__header__"] = np.frombuffer(header.encode(), dtype=np.uint8)
+        tmp = f"{os.fspath(path)}.tmp"
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+
+
+def read_state(path) -> dict:
+    """Read a state written by ``Optimizer.save`` (arrays loaded with ``allow_pickle=False``)."""
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    header = json.loads(arrays.pop("__header__").tobytes().decode())
+
+    def dec(v):
+        if isinstance(v, list):
+            return [dec(x) for x in v]
+        if isinstance(v, dict):
+            if "__array__" in v:
+                return arrays[v["__array__"]]
+            if "__float__" in v:
+                return float(v["__float__"])
+            if "__dict__" in v:
+                return {k: dec(x) for k, x in v["__dict__"].items()}
+        return v
+
+    return dec(header)
+
+
+def load(path, space: SearchSpace) -> Optimizer:
+    """An optimizer restored from a file written by ``Optimizer.save`` (the space is given, not stored).
+
+    See ``Optimizer.save`` for an example.
+    """
+    from ._registry import make
+
+    state = read_state(path)
+    if state.get("space") != space.name:
+        raise ValueError(f"{path} holds a run on space {state.get('space')!r}, not {space.name!r}")
+    opt = make(state["algorithm"], space, seed=int(state["seed"]))
+    return opt.load_state_dict(state)

@@ -1,0 +1,92 @@
+"""Aging (regularized) evolution (Real et al. 2019).
+
+The population is the ``population`` most recently *told* cells (the oldest dies). Each proposal runs
+one tournament: ``tournament`` members are drawn from the population -- with replacement when
+``replace=True`` (naszilla / NASLib: P 30, S 10, with replacement; the defaults here) or without (the
+NAS-Bench-101 notebook: P 50, S 10) -- and the best one is mutated (``space.mutate``, rate
+``mutation_rate``) until the child is new up to isomorphism. Until the population is full, proposals are
+random cells.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Optimizer
+
+
+class RegularizedEvolution(Optimizer):
+    """Aging evolution; see the module docstring.
+
+    >>> from fastnas.search import make
+    >>> from fastnas.sim.synthetic import ToySpace
+    >>> opt = make("evolution", ToySpace(), seed=0, population=10, tournament=3)
+    >>> len(opt.ask(10))
+    10
+    """
+
+    name = "evolution"
+    batch_size = 1
+    _defaults = {"population": 30, "tournament": 10, "replace": True, "mutation_rate": 1.0}
+
+    def _validate_params(self) -> None:
+        p = self.params
+        if int(p["population"]) < 1 or int(p["tournament"]) < 1:
+            raise ValueError("population and tournament must be >= 1")
+        if not p["replace"] and int(p["tournament"]) > int(p["population"]):
+            raise ValueError("tournament > population needs replace=True")
+        if not isinstance(p["replace"], (bool, np.bool_)):
+            raise ValueError("replace must be True or False")
+
+    def _propose(self, n: int):
+        P = int(self.params["population"])
+        S = int(self.params["tournament"])
+        # initial population: random cells (counting those already asked but not told)
+        n_init = max(0, min(n, P - self.n_told - self.pending))
+        parts = []
+        if n_init:
+            parts.append(self._random_fresh(n_init))
+        n_rest = n - n_init
+        if n_rest and self.n_told:
+            pop = np.arange(max(0, self.n_told - P), self.n_told)
+            y = self._y[pop]
+            cells = self.cells_
+            k = S if self.params["replace"] else min(S, len(pop))
+            # one tournament per child (vectorised over the batch)
+            if self.params["replace"]:
+                draw = self._rng.integers(0, len(pop), size=(n_rest, k))
+            else:
+                draw = np.argsort(self._rng.random((n_rest, len(pop))), axis=1)[:, :k]
+            parents = pop[draw[np.arange(n_rest), np.argmax(y[draw], axis=1)]]
+            parts.append(self._children(cells[parents]))
+        elif n_rest:
+            parts.append(self._random_fresh(n_rest))
+        return self.space.concat(parts)
+
+    def _children(self, parents):
+        """One new child per parent row (mutating again where a child was seen already)."""
+        rate = float(self.params["mutation_rate"])
+        out = self.space.mutate(parents, rate=rate, seed=self._draw_seed())
+        keys = self.space.key(out)
+        seen = set(self._seen)
+        ok = np.empty(len(out), dtype=bool)
+        for i, k in enumerate(keys.tolist()):
+            ok[i] = k not in seen
+            seen.add(k)
+        for _ in range(100):
+            if ok.all():
+                break
+            bad = np.flatnonzero(~ok)
+            retry = self.space.mutate(parents[bad], rate=rate, seed=self._draw_seed())
+            rk = self.space.key(retry).tolist()
+            fields = {f: a.copy() for f, a in out.arrays().items()}
+            for j, (i, k) in enumerate(zip(bad.tolist(), rk)):
+                if k not in seen:
+                    seen.add(k)
+                    ok[i] = True
+                    for f in fields:
+                        fields[f][i] = retry.arrays()[f][j]
+            out = type(out)._trusted(**fields)
+        if not ok.all():  # a parent whose neighbourhood is exhausted: replace by random cells
+            extra = self._random_fresh(int((~ok).sum()))
+            out = self.space.concat([out[ok], extra])
+        return out
