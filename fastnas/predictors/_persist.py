@@ -5,7 +5,7 @@ file from an untrusted source cannot execute code; only classes registered in ``
 
 Values understood (recursively): None, bool, int, float, str, lists/tuples/dicts of those, numpy arrays
 and scalars (numeric or structured dtypes without objects), ``bytes``, search spaces (stored by name) and
-nested predictors (e.g. the members of a ``Stack``).
+nested predictors (e.g. the members of a ``Stack``) and ``Cells`` batches of fastnas classes.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ _FORMAT = "fastnas-predictor/1"
 
 
 def _encode(value, key: str, arrays: dict):
+    from ..spaces._cells import Cells
     from ..spaces._protocol import SearchSpace
     from ._base import Predictor
 
@@ -48,6 +49,10 @@ def _encode(value, key: str, arrays: dict):
         return {"__dict__": {k: _encode(v, f"{key}.{k}", arrays) for k, v in value.items()}}
     if isinstance(value, SearchSpace):
         return {"__space__": value.name}
+    if isinstance(value, Cells):
+        cls = type(value)
+        fields = {k: _encode(v, f"{key}.{k}", arrays) for k, v in value.arrays().items()}
+        return {"__cells__": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
     if isinstance(value, Predictor):
         return {"__predictor__": _spec(value, key, arrays)}
     raise TypeError(
@@ -75,6 +80,16 @@ def _decode(value, arrays):
         from ..spaces import get_space
 
         return get_space(value["__space__"])
+    if "__cells__" in value:
+        from ..spaces._cells import Cells
+
+        mod, _, qual = value["__cells__"].partition(":")
+        if not (mod == "fastnas" or mod.startswith("fastnas.")):
+            raise ValueError(f"refusing to load cells class {value['__cells__']!r}")
+        cls = getattr(importlib.import_module(mod), qual, None)
+        if not (isinstance(cls, type) and issubclass(cls, Cells)):
+            raise ValueError(f"{value['__cells__']!r} is not a fastnas Cells class")
+        return cls(**{k: _decode(v, arrays) for k, v in value["fields"].items()})
     if "__predictor__" in value:
         return _build(value["__predictor__"], arrays)
     raise ValueError(f"corrupt predictor file: unknown entry {sorted(value)}")

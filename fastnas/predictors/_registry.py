@@ -7,7 +7,7 @@ import importlib
 # zero-cost, hybrid (OMNI / stacks).
 PREDICTORS: dict[str, tuple[str, str, str]] = {
     # model-based (gp, blr, mlp, bananas, gcn, bonas: fastnas.predictors.{gp,blr,mlp,gcn}, search area)
-    "gp": ("fastnas.predictors.gp", "GP", "model-based"),
+    "gp": ("fastnas.predictors.gp", "GaussianProcess", "model-based"),
     "sparse_gp": ("fastnas.predictors.sparse_gp", "SparseGP", "model-based"),
     "blr": ("fastnas.predictors.blr", "BayesianLinearRegression", "model-based"),
     "dngo": ("fastnas.predictors.dngo", "DNGO", "model-based"),
@@ -17,8 +17,8 @@ PREDICTORS: dict[str, tuple[str, str, str]] = {
     "ngb": ("fastnas.predictors.trees", "NGBoost", "model-based"),
     "mlp": ("fastnas.predictors.mlp", "MLP", "model-based"),
     "bananas": ("fastnas.predictors.mlp", "MLPEnsemble", "model-based"),
-    "gcn": ("fastnas.predictors.gcn", "GCN", "model-based"),
-    "bonas": ("fastnas.predictors.gcn", "BonasGCN", "model-based"),
+    "gcn": ("fastnas.predictors.gcn", "GCNPredictor", "model-based"),
+    "bonas": ("fastnas.predictors.bonas", "BONAS", "model-based"),
     "seminas": ("fastnas.predictors.seminas", "SemiNAS", "model-based"),
     # learning-curve
     "sotl": ("fastnas.predictors.lc", "SoTL", "learning-curve"),
