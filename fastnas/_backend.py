@@ -60,6 +60,14 @@ _TABLE: dict[str, dict[str, str]] = {
     "nb201_mutate": {"cpp": "fastnas._core:nb201_mutate", "python": "fastnas._kernels.nb201_ref:py_mutate"},
     "nb201_neighbors": {"cpp": "fastnas._core:nb201_neighbors", "python": "fastnas._kernels.nb201_ref:py_neighbors"},
     # ---- darts (fastnas/spaces/darts*) --------------------------------------------------------
+    "darts_is_valid": {"cpp": "fastnas._core:darts_is_valid", "python": "fastnas.spaces.darts_ref:darts_is_valid"},
+    "darts_key": {"cpp": "fastnas._core:darts_key", "python": "fastnas.spaces.darts_ref:darts_key"},
+    "darts_sample": {"cpp": "fastnas._core:darts_sample", "python": "fastnas.spaces.darts_ref:darts_sample"},
+    "darts_mutate": {"cpp": "fastnas._core:darts_mutate", "python": "fastnas.spaces.darts_ref:darts_mutate"},
+    "darts_neighbors": {"cpp": "fastnas._core:darts_neighbors", "python": "fastnas.spaces.darts_ref:darts_neighbors"},
+    "darts_adjacency": {"cpp": "fastnas._core:darts_adjacency", "python": "fastnas.spaces.darts_ref:darts_adjacency"},
+    "darts_path": {"cpp": "fastnas._core:darts_path", "python": "fastnas.spaces.darts_ref:darts_path"},
+    "darts_gcn": {"cpp": "fastnas._core:darts_gcn", "python": "fastnas.spaces.darts_ref:darts_gcn"},
     # ---- nbgraph (fastnas/spaces/nbgraph*) ----------------------------------------------------
     "nbgraph_canonical": {"cpp": "fastnas._core:nbgraph_canonical", "python": "fastnas.spaces.nbgraph_ref:nbgraph_canonical"},
     "nbgraph_hash": {"cpp": "fastnas._core:nbgraph_hash", "python": "fastnas.spaces.nbgraph_ref:nbgraph_hash"},
