@@ -41,11 +41,12 @@ def build(space, cell, *, num_classes: int = 10, in_channels: int = 3, width: in
     num_classes, in_channels : int
         Classifier outputs; input channels (image spaces) or node-feature dimension (``nbgraph``).
     width : int, optional
-        The space's width knob: NB201 ``C`` (16), NB101 stem channels (128), DARTS ``C`` (16 for CIFAR),
-        NAS-Bench-Graph hidden dimension (from the cell's hyper-parameters, else 64).
+        The space's width knob: NB201 ``C`` (16), NB101 stem channels (128), DARTS ``C`` (32, as NAS-Bench-301),
+        NAS-Bench-Graph hidden size (64; ``dataset="cora"`` etc. gives the benchmark's hidden size, pre/post
+        layers, features and classes, overriding ``num_classes`` and ``in_channels``).
     **kw
         Further constructor arguments of the space's network class (e.g. ``N=`` for NB201,
-        ``layers=`` for DARTS).
+        ``layers=`` for DARTS, ``dataset=`` / ``num_post=`` for NAS-Bench-Graph).
 
     Returns
     -------
@@ -88,5 +89,7 @@ def build(space, cell, *, num_classes: int = 10, in_channels: int = 3, width: in
 
         if width is not None:
             kw["hidden"] = width
-        return GNNNetwork.from_cell(cell, num_classes=num_classes, in_channels=in_channels, **kw)
+        if kw.get("dataset") is None:  # with dataset=, features and classes are the dataset's
+            kw.update(num_classes=num_classes, in_channels=in_channels)
+        return GNNNetwork.from_cell(cell, **kw)
     raise ValueError(f"no network builder for space {name!r}; valid: darts, nb101, nb201, nbgraph")
