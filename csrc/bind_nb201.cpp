@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include <string>
+#include <vector>
 
 #include "bindings.hpp"
 #include "nb201.hpp"
@@ -49,6 +50,54 @@ py::array_t<float> float_out(py::ssize_t n, py::ssize_t d) { return py::array_t<
 }  // namespace
 
 void register_nb201(py::module_& m) {
+    m.def("nb201_parse_strings", [](const py::handle& seq) {
+        if (!py::isinstance<py::list>(seq) && !py::isinstance<py::tuple>(seq))
+            throw py::value_error("strings must be a list or tuple of arch strings");
+        py::sequence items = py::reinterpret_borrow<py::sequence>(seq);
+        const auto n = static_cast<py::ssize_t>(py::len(items));
+        std::vector<const char*> ptr(static_cast<std::size_t>(n));
+        std::vector<std::size_t> len(static_cast<std::size_t>(n));
+        for (py::ssize_t i = 0; i < n; ++i) {
+            PyObject* o = PySequence_Fast_GET_ITEM(items.ptr(), i);
+            if (!PyUnicode_Check(o))
+                throw py::value_error("row " + std::to_string(i) + ": expected an arch string, got " +
+                                      std::string(Py_TYPE(o)->tp_name));
+            Py_ssize_t sz = 0;
+            const char* u = PyUnicode_AsUTF8AndSize(o, &sz);
+            if (u == nullptr) throw py::error_already_set();
+            ptr[static_cast<std::size_t>(i)] = u;
+            len[static_cast<std::size_t>(i)] = static_cast<std::size_t>(sz);
+        }
+        py::array_t<std::int8_t> out({n, static_cast<py::ssize_t>(nb::kEdges)});
+        std::int8_t* o = out.mutable_data();
+        py::ssize_t bad = -1;
+        int err = 0;
+        {
+            py::gil_scoped_release nogil;
+            for (py::ssize_t i = 0; i < n; ++i) {
+                err = nb::parse_string(ptr[static_cast<std::size_t>(i)], len[static_cast<std::size_t>(i)], o + i * nb::kEdges);
+                if (err) {
+                    bad = i;
+                    break;
+                }
+            }
+        }
+        if (bad >= 0) {
+            const std::string text = std::string(py::repr(PySequence_Fast_GET_ITEM(items.ptr(), bad)));
+            const int code = err & 15, e = err >> 4;
+            static const int src[nb::kEdges] = {0, 0, 1, 0, 1, 2};
+            std::string why;
+            if (code == 1) why = "malformed arch string " + text + ": expected |op~0|+|op~0|op~1|+|op~0|op~1|op~2| "
+                                 "(nodes with 1, 2 and 3 inputs)";
+            else if (code == 2) why = "unknown op in term " + std::to_string(e) + " of " + text +
+                                      "; valid: none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3";
+            else if (code == 3) why = "term " + std::to_string(e) + " of " + text + " must read from node " +
+                                      std::to_string(src[e]);
+            else why = "malformed term " + std::to_string(e) + " of " + text + ": expected op~node";
+            throw py::value_error("row " + std::to_string(bad) + ": " + why);
+        }
+        return out;
+    });
     m.def("nb201_to_code", [](const py::handle& ops) {
         I8 a = checked_ops(ops);
         const auto n = a.shape(0);

@@ -46,6 +46,7 @@ _TABLE: dict[str, dict[str, str]] = {
     "nb101_neighbors": {"cpp": "fastnas._core:nb101_neighbors", "python": "fastnas.spaces.nb101_ref:nb101_neighbors"},
     "nb101_path": {"cpp": "fastnas._core:nb101_path", "python": "fastnas.spaces.nb101_ref:nb101_path"},
     # ---- nb201 (fastnas/spaces/nb201*) --------------------------------------------------------
+    "nb201_parse_strings": {"cpp": "fastnas._core:nb201_parse_strings", "python": "fastnas._kernels.nb201_ref:py_parse_strings"},
     "nb201_to_code": {"cpp": "fastnas._core:nb201_to_code", "python": "fastnas._kernels.nb201_ref:py_to_code"},
     "nb201_from_code": {"cpp": "fastnas._core:nb201_from_code", "python": "fastnas._kernels.nb201_ref:py_from_code"},
     "nb201_remap": {"cpp": "fastnas._core:nb201_remap", "python": "fastnas._kernels.nb201_ref:py_remap"},

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -117,6 +118,99 @@ void to_code(const std::int8_t* ops, std::size_t n, std::int64_t* out) {
 
 void from_code(const std::int64_t* codes, std::size_t n, std::int8_t* ops) {
     for (std::size_t i = 0; i < n; ++i) decode(static_cast<int>(codes[i]), ops + i * kEdges);
+}
+
+namespace {
+constexpr std::size_t kOpLen[kOps] = {4, 12, 12, 12, 12};
+
+// Fast path: the valid strings are exactly the 15,625 formatted ones, so match the template left to right
+// (one memcmp per term). Any mismatch falls back to the diagnosing parser below, which finds the reason.
+bool parse_fast(const char* s, std::size_t len, std::int8_t* r) {
+    std::size_t p = 0;
+    int e = 0;
+    for (int j = 1; j <= 3; ++j) {
+        if (j > 1) {
+            if (p >= len || s[p] != '+') return false;
+            ++p;
+        }
+        if (p >= len || s[p] != '|') return false;
+        ++p;
+        for (int t = 0; t < j; ++t, ++e) {
+            if (p + 4 + 3 > len) return false;
+            int op;
+            switch (s[p]) {
+                case 'a': op = 4; break;
+                case 's': op = 1; break;
+                case 'n':
+                    if (s[p + 2] == 'n') { op = 0; break; }
+                    op = (p + 11 < len && s[p + 9] == '3') ? 3 : 2;
+                    break;
+                default: return false;
+            }
+            const std::size_t L = kOpLen[op];
+            if (p + L + 3 > len || std::memcmp(s + p, kOpNames[op], L) != 0) return false;
+            if (s[p + L] != '~' || s[p + L + 1] != static_cast<char>('0' + kSrc[e]) || s[p + L + 2] != '|') return false;
+            r[e] = static_cast<std::int8_t>(op);
+            p += L + 3;
+        }
+    }
+    return p == len;
+}
+}  // namespace
+
+int parse_string(const char* s, std::size_t len, std::int8_t* r) {
+    if (parse_fast(s, len, r)) return 0;
+    // Same checks in the same order as the reference parser (fastnas/spaces/nb201_convert.py):
+    // 1. structure: three '+'-separated nodes, each "|...|", holding 1, 2 and 3 '|'-separated terms;
+    // 2. per term in order: "name~node" (4 if no '~'), a known name (2), the expected source node (3).
+    std::size_t node_begin[3], node_end[3];
+    int nodes = 0;
+    std::size_t start = 0;
+    for (std::size_t p = 0; p <= len; ++p) {
+        if (p == len || s[p] == '+') {
+            if (nodes == 3) return 1;
+            node_begin[nodes] = start;
+            node_end[nodes] = p;
+            ++nodes;
+            start = p + 1;
+        }
+    }
+    if (nodes != 3) return 1;
+    std::size_t term_begin[kEdges], term_end[kEdges];
+    int e = 0;
+    for (int j = 0; j < 3; ++j) {
+        const std::size_t b = node_begin[j], en = node_end[j];
+        if (en - b < 2 || s[b] != '|' || s[en - 1] != '|') return 1;
+        int terms = 0;
+        std::size_t tb = b + 1;
+        for (std::size_t p = b + 1; p < en; ++p) {
+            if (s[p] == '|') {
+                if (terms == j + 1 || e + terms >= kEdges) return 1;
+                term_begin[e + terms] = tb;
+                term_end[e + terms] = p;
+                ++terms;
+                tb = p + 1;
+            }
+        }
+        if (terms != j + 1) return 1;
+        e += terms;
+    }
+    for (e = 0; e < kEdges; ++e) {
+        const char* t = s + term_begin[e];
+        const std::size_t tl = term_end[e] - term_begin[e];
+        std::size_t tilde = 0;
+        while (tilde < tl && t[tilde] != '~') ++tilde;
+        if (tilde == tl) return 4 | (e << 4);
+        int op = -1;
+        for (int o = 0; o < kOps; ++o) {
+            const std::size_t nl = std::char_traits<char>::length(kOpNames[o]);
+            if (nl == tilde && std::char_traits<char>::compare(t, kOpNames[o], nl) == 0) op = o;
+        }
+        if (op < 0) return 2 | (e << 4);
+        if (tl - tilde != 2 || t[tilde + 1] != static_cast<char>('0' + kSrc[e])) return 3 | (e << 4);
+        r[e] = static_cast<std::int8_t>(op);
+    }
+    return 0;
 }
 
 void remap(const std::int8_t* ops, std::size_t n, const std::int64_t* perm, const std::int8_t* lut,

@@ -33,6 +33,11 @@ inline int code_of(const std::int8_t* r) {
     return c;
 }
 
+// Parse one arch string "|op~0|+|op~0|op~1|+|op~0|op~1|op~2|" into r[6]. Returns 0 on success, else an
+// error code: 1 malformed structure, 2 unknown op name, 3 wrong source node, 4 missing "~node"; for
+// 2-4 the term (edge) index is in bits 4 and up.
+int parse_string(const char* s, std::size_t len, std::int8_t* r);
+
 // out[k] = lut[ops[perm[k]]] per row (edge permutation + op relabelling: NASLib, naszilla).
 void remap(const std::int8_t* ops, std::size_t n, const std::int64_t* perm, const std::int8_t* lut,
            std::int8_t* out);

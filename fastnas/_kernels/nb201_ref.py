@@ -81,6 +81,45 @@ def py_from_code(codes) -> np.ndarray:
     return np.array(rows, dtype=np.int8).reshape(len(rows), N_EDGES)
 
 
+def format_string(row) -> str:
+    """Arch string of one row of official op codes: ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|``."""
+    t = [f"{OP_NAMES[op]}~{s}" for op, (s, _) in zip(row, EDGES)]
+    return f"|{t[0]}|+|{t[1]}|{t[2]}|+|{t[3]}|{t[4]}|{t[5]}|"
+
+
+
+
+def parse_string(s, row: int = 0) -> list[int]:
+    """Parse one arch string strictly; ValueError saying what is wrong."""
+    if not isinstance(s, str):
+        raise ValueError(f"row {row}: expected an arch string, got {type(s).__name__}")
+    nodes = s.split("+")
+    if len(nodes) != 3 or not all(len(n) >= 2 and n[0] == "|" and n[-1] == "|" for n in nodes):
+        raise ValueError(f"row {row}: malformed arch string {s!r}: expected |op~0|+|op~0|op~1|+|op~0|op~1|op~2|")
+    terms = [n[1:-1].split("|") for n in nodes]
+    if [len(t) for t in terms] != [1, 2, 3]:
+        raise ValueError(f"row {row}: malformed arch string {s!r}: nodes must have 1, 2 and 3 inputs")
+    out = []
+    for term, src in zip((t for n in terms for t in n), (s for s, _ in EDGES)):
+        name, sep, j = term.partition("~")
+        if not sep:
+            raise ValueError(f"row {row}: malformed term {term!r} in {s!r}: expected op~node")
+        if name not in OP_NAMES:
+            raise ValueError(f"row {row}: unknown op {name!r} in {s!r}; valid: {', '.join(OP_NAMES)}")
+        if j != str(src):
+            raise ValueError(f"row {row}: term {term!r} in {s!r} must read from node {src}")
+        out.append(OP_NAMES.index(name))
+    return out
+
+
+def py_parse_strings(strings) -> np.ndarray:
+    """Arch strings (a list or tuple of str) -> (N, 6) int8 ops."""
+    if not isinstance(strings, (list, tuple)):
+        raise ValueError("strings must be a list or tuple of arch strings")
+    rows = [parse_string(s, i) for i, s in enumerate(strings)]
+    return np.array(rows, dtype=np.int8).reshape(len(rows), N_EDGES)
+
+
 def py_remap(ops, perm, lut) -> np.ndarray:
     ops = check_ops(ops)
     perm = _int64_1d(perm, "perm")

@@ -24,7 +24,7 @@ from importlib import resources
 import numpy as np
 
 from .. import _backend
-from .._kernels.nb201_ref import EDGES, N_CELLS, NASLIB_EDGE, NASLIB_OP, NASZILLA_OP, OP_NAMES
+from .._kernels.nb201_ref import N_CELLS, NASLIB_EDGE, NASLIB_OP, NASZILLA_OP, format_string, parse_string  # noqa: F401
 
 _IDENTITY = np.arange(6, dtype=np.int64)
 _NASLIB_PERM = np.array(NASLIB_EDGE, dtype=np.int64)  # self-inverse (swaps positions 2 and 3)
@@ -119,63 +119,22 @@ def to_index(ops: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- arch strings
 @functools.cache
-def _string_table() -> tuple[np.ndarray, dict[str, int]]:
+def _string_table() -> np.ndarray:
+    """code -> arch string (an object array built once: to_strings is then one gather)."""
     rows = _backend.get("nb201_from_code")(np.arange(N_CELLS, dtype=np.int64)).tolist()
-    strs = np.array([format_string(r) for r in rows], dtype=object)
-    return strs, {s: c for c, s in enumerate(strs.tolist())}
-
-
-def format_string(row) -> str:
-    """Arch string of one row of official op codes: ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|``."""
-    t = [f"{OP_NAMES[op]}~{s}" for op, (s, _) in zip(row, EDGES)]
-    return f"|{t[0]}|+|{t[1]}|{t[2]}|+|{t[3]}|{t[4]}|{t[5]}|"
-
-
-_SRC = tuple(s for s, _ in EDGES)
-
-
-def parse_string(s, row: int = 0) -> list[int]:
-    """Parse one arch string strictly; ValueError saying what is wrong."""
-    if not isinstance(s, str):
-        raise ValueError(f"row {row}: expected an arch string, got {type(s).__name__}")
-    nodes = s.split("+")
-    if len(nodes) != 3 or not all(len(n) >= 2 and n[0] == "|" and n[-1] == "|" for n in nodes):
-        raise ValueError(f"row {row}: malformed arch string {s!r}: expected |op~0|+|op~0|op~1|+|op~0|op~1|op~2|")
-    terms = [n[1:-1].split("|") for n in nodes]
-    if [len(t) for t in terms] != [1, 2, 3]:
-        raise ValueError(f"row {row}: malformed arch string {s!r}: nodes must have 1, 2 and 3 inputs")
-    out = []
-    for term, src in zip((t for n in terms for t in n), _SRC):
-        name, sep, j = term.partition("~")
-        if not sep:
-            raise ValueError(f"row {row}: malformed term {term!r} in {s!r}: expected op~node")
-        if name not in OP_NAMES:
-            raise ValueError(f"row {row}: unknown op {name!r} in {s!r}; valid: {', '.join(OP_NAMES)}")
-        if j != str(src):
-            raise ValueError(f"row {row}: term {term!r} in {s!r} must read from node {src}")
-        out.append(OP_NAMES.index(name))
-    return out
+    return np.array([format_string(r) for r in rows], dtype=object)
 
 
 def from_strings(strings) -> np.ndarray:
     if isinstance(strings, str):
         strings = [strings]
-    strings = list(strings)
-    _, lookup = _string_table()
-    try:
-        hits = list(map(lookup.get, strings))  # one C-level dict probe per string
-    except TypeError:  # an unhashable item: let the precise parser name it
-        hits = [None if not isinstance(s, str) else lookup.get(s) for s in strings]
-    if None in hits:
-        i = hits.index(None)
-        parse_string(strings[i], i)  # raises the precise reason
-        raise ValueError(f"row {i}: cannot parse {strings[i]!r}")  # pragma: no cover - parse_string raised
-    return from_code(np.array(hits, dtype=np.int64).reshape(len(hits)))
+    if not isinstance(strings, (list, tuple)):
+        strings = list(strings)
+    return _backend.get("nb201_parse_strings")(strings)
 
 
 def to_strings(ops: np.ndarray) -> list[str]:
-    strs, _ = _string_table()
-    return strs[to_code(ops)].tolist()
+    return _string_table()[to_code(ops)].tolist()
 
 
 # ---------------------------------------------------------------- NASLib and naszilla

@@ -48,9 +48,32 @@ def test_every_nb201_op_is_covered():
     covered = {
         "nb201_to_code", "nb201_from_code", "nb201_remap", "nb201_to_matrix", "nb201_from_matrix",
         "nb201_is_valid", "nb201_key", "nb201_encode_adjacency", "nb201_encode_path", "nb201_encode_gcn",
-        "nb201_sample", "nb201_mutate", "nb201_neighbors",
+        "nb201_sample", "nb201_mutate", "nb201_neighbors", "nb201_parse_strings",
     }
     assert set(NB201_OPS) == covered
+
+
+GOOD = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+BAD_STRINGS = [
+    "", "|", "+", "++", "|||+|||+||||", GOOD + "+", GOOD[:-1], GOOD.replace("+", "", 1), "|" + GOOD,
+    GOOD.replace("~1", "~2", 1), GOOD.replace("~0", "", 1), GOOD.replace("nor_conv_3x3", "conv", 1),
+    GOOD.replace("~0|", "~00|", 1), GOOD.replace("|+|", "|+", 1), GOOD.upper(), GOOD.replace("~", "~~", 1),
+    GOOD.replace("skip_connect", "skip_connect ", 1), "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|none~3|",
+    "|none~0|+|none~0|+|none~0|none~1|none~2|", "|é~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+]
+
+
+def test_parse_strings():
+    from fastnas._kernels.nb201_ref import format_string
+
+    strings = [format_string(r) for r in ALL.tolist()]
+    _check("nb201_parse_strings", strings)
+    _check("nb201_parse_strings", tuple(strings[:5]))
+    _check("nb201_parse_strings", [])
+    for bad in BAD_STRINGS:
+        _check_raises("nb201_parse_strings", [GOOD, bad])
+    for bad in ([GOOD, 3], [GOOD, None], GOOD, np.array([GOOD]), {GOOD}):
+        _check_raises("nb201_parse_strings", bad)
 
 
 def test_conversions():

@@ -85,6 +85,33 @@ def test_garbage_strings_raise_value_error(s):
     assert NB201.to_strings(c) == [s]  # only a real arch string parses
 
 
+ARCH_ALPHABET = "|+~0123 " + "".join(sorted(set("".join(OPS))))
+
+
+
+
+@st.composite
+def edited_arch_strings(draw):
+    """A valid arch string with a short span replaced: mostly near-misses of the grammar."""
+    row = draw(st.lists(st.integers(0, 4), min_size=6, max_size=6))
+    s = "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*(OPS[v] for v in row))
+    i = draw(st.integers(0, len(s)))
+    j = draw(st.integers(i, min(len(s), i + 4)))
+    return s[:i] + draw(st.text(alphabet=ARCH_ALPHABET, max_size=3)) + s[j:]
+
+
+@given(st.lists(st.one_of(st.text(max_size=100), edited_arch_strings()), max_size=4))
+def test_string_parser_parity_on_garbage(strings):
+    impls = _backend.implementations("nb201_parse_strings")
+    outcomes = {}
+    for name, fn in impls.items():
+        try:
+            outcomes[name] = ("ok", fn(strings).tolist())
+        except ValueError as exc:
+            outcomes[name] = ("ValueError", str(exc).split(":")[0])  # same failing row
+    assert outcomes["cpp"] == outcomes["python"]
+
+
 @given(st.text(alphabet="(), 0123456789[]x", max_size=30))
 def test_garbage_naslib_keys_raise_value_error(s):
     try:
