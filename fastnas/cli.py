@@ -32,6 +32,50 @@ def demo_cmd(out, quiet):
 
 
 # ---- spaces ----------------------------------------------------------------------------------
+# nb201 (fastnas/spaces/nb201*)
+_NB201_FORMATS = ("string", "index", "code", "naslib", "naszilla")
+
+
+@main.group("nb201")
+def nb201_cmd():
+    """NAS-Bench-201 cells: convert between formats, keys, validity."""
+
+
+@nb201_cmd.command("convert")
+@click.argument("cells", nargs=-1, required=True)
+@click.option("--from", "src", type=click.Choice(_NB201_FORMATS), default="string", show_default=True,
+              help="format of CELLS (naslib: '(4, 3, 3, 3, 2, 3)'; naszilla: '2,2,2,4,2,1')")
+@click.option("--to", "dst", type=click.Choice(_NB201_FORMATS + ("key", "valid")), multiple=True,
+              help="output columns (repeatable; default: every format, key and valid)")
+def nb201_convert_cmd(cells, src, dst):
+    """Print CELLS in other formats, one tab-separated line per cell."""
+    from fastnas.spaces.nb201 import NB201
+
+    space = NB201()
+    try:
+        if src == "string":
+            c = NB201.from_strings(list(cells))
+        elif src in ("index", "code"):
+            vals = [int(x) for x in cells]
+            c = NB201.from_index(vals) if src == "index" else NB201.from_code(vals)
+        elif src == "naslib":
+            c = NB201.from_naslib(list(cells))
+        else:
+            c = NB201.from_naszilla([[int(v) for v in x.split(",")] for x in cells])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="CELLS") from None
+    cols = {
+        "string": NB201.to_strings(c), "index": NB201.to_index(c).tolist(), "code": NB201.to_code(c).tolist(),
+        "naslib": NB201.to_naslib(c, as_strings=True),
+        "naszilla": [",".join(map(str, r)) for r in NB201.to_naszilla(c).tolist()],
+        "key": space.key(c).tolist(), "valid": space.is_valid(c).tolist(),
+    }
+    names = list(dst) or list(cols)
+    click.echo("\t".join(names))
+    for i in range(len(c)):
+        click.echo("\t".join(str(cols[n][i]) for n in names))
+
+
 # ---- data / query (fastnas.nasbench) ---------------------------------------------------------
 # ---- search / simulate (fastnas.search, fastnas.sim) -----------------------------------------
 # ---- predictors ------------------------------------------------------------------------------
