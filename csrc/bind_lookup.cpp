@@ -7,6 +7,7 @@
 
 #include "bindings.hpp"
 #include "lookup.hpp"
+#include "lookup_crc32c.hpp"
 
 namespace py = pybind11;
 
@@ -56,12 +57,25 @@ py::tuple lookup_query(py::handle keys_h, bool dense, py::handle values_h, py::h
     return py::make_tuple(out, rows);
 }
 
+std::uint32_t crc32c_py(py::handle data, std::uint32_t crc) {
+    if (!PyObject_CheckBuffer(data.ptr())) throw py::type_error("crc32c: expected a bytes-like object");
+    py::buffer_info info = py::reinterpret_borrow<py::buffer>(data).request();
+    if (info.ndim != 1 || info.itemsize != 1 || info.strides[0] != 1)
+        throw py::type_error("crc32c: expected contiguous bytes");
+    const auto* p = static_cast<const std::uint8_t*>(info.ptr);
+    const auto n = static_cast<std::size_t>(info.size);
+    py::gil_scoped_release release;
+    return fastnas::lookup::crc32c(p, n, crc);
+}
+
 }  // namespace
 
 void register_lookup(py::module_& m) {
     m.def("lookup_query", &lookup_query, py::arg("keys"), py::arg("dense"), py::arg("values"), py::arg("n_seeds"),
           py::arg("queries"), py::arg("seed"), py::arg("base"),
           "(values (M,) float64, rows (M,) int64) for uint64 query keys; see src/lookup.hpp.");
+    m.def("crc32c", &crc32c_py, py::arg("data"), py::arg("crc") = 0,
+          "CRC-32C (Castagnoli) of a bytes-like object, continuing from crc; see src/lookup_crc32c.hpp.");
 }
 
 }  // namespace fastnas_bind

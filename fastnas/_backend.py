@@ -84,6 +84,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "cpp": "fastnas._core:lookup_query",
         "python": "fastnas.nasbench._lookup:py_query",
     },
+    "nasbench_crc32c": {"cpp": "fastnas._core:crc32c", "python": "fastnas.nasbench._crc32c:py_crc32c"},
 }
 
 _override: str | None = None

@@ -148,7 +148,10 @@ class Benchmark:
                 raise ValueError(f"epoch must be one of the recorded epochs {epochs[0]}..{epochs[-1]}, got {epoch!r}")
             ep = epochs.index(int(epoch))
             seeds_col, mean_col = e["curve"], None
-            frac = int(epoch) / final
+            if m.get("train_time_curve"):  # separate training runs per budget (NB101): their recorded time
+                frac = ("curve", ep)
+            else:  # one run observed at epoch e: the time spent so far
+                frac = int(epoch) / final
         if isinstance(seed, str):
             if seed not in ("mean", "sample"):
                 raise ValueError(f"seed must be 'mean', 'sample' or a seed position (int), got {seed!r}")
@@ -239,7 +242,10 @@ class Benchmark:
             raise ValueError(f"{self.name}/{self.dataset} records no training time, so no simulated cost")
         tt = self._f64(m["static"]["train_time"])
         cost = np.where(rows >= 0, tt[np.where(rows >= 0, rows, 0)], np.nan)
-        if frac is not None:
+        if isinstance(frac, tuple):
+            curve = self._store.column(m["train_time_curve"])
+            cost = np.where(rows >= 0, np.asarray(curve[np.where(rows >= 0, rows, 0), frac[1]], np.float64), np.nan)
+        elif frac is not None:
             cost = cost * frac
         return out, cost
 
