@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ._build import build
 
-__all__ = ["build", "NB201Network", "nb201_param_counts", "NB101Network", "DARTSNetwork", "GNNNetwork"]
+__all__ = ["build", "NB201Network", "nb201_param_counts", "NB101Network", "DARTSNetwork", "GNNNetwork",
+           "nbgraph_param_counts", "NBGRAPH_SETTINGS"]
 
 _LAZY = {
     "NB201Network": "fastnas.models.nb201",
@@ -16,6 +17,8 @@ _LAZY = {
     "NB101Network": "fastnas.models.nb101",
     "DARTSNetwork": "fastnas.models.darts",
     "GNNNetwork": "fastnas.models.nbgraph",
+    "nbgraph_param_counts": "fastnas.models.nbgraph",
+    "NBGRAPH_SETTINGS": "fastnas.models.nbgraph",
 }
 
 

@@ -14,6 +14,16 @@ NORMAL = np.array([[0, 3], [1, 3], [0, 3], [1, 3], [1, 3], [0, 2], [0, 2], [2, 5
 REDUCE = np.array([[0, 0], [1, 0], [2, 2], [1, 0], [0, 0], [2, 2], [2, 2], [1, 0]])
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
 def n_params(net) -> int:
     return sum(p.numel() for p in net.parameters())
 
@@ -81,3 +91,14 @@ def test_bad_genotypes():
 def test_build_dispatch():
     net = build("darts", np.stack([NORMAL, REDUCE]), width=4, layers=3, num_classes=3)
     assert isinstance(net, DARTSNetwork) and net(torch.zeros(1, 3, 8, 8)).shape == (1, 3)
+
+
+def test_build_from_space_cells():
+    spaces = pytest.importorskip("fastnas.spaces.darts")
+    cells = spaces.DARTS.from_arrays(np.stack([NORMAL[:, 0], REDUCE[:, 0]])[None],
+                                     np.stack([NORMAL[:, 1], REDUCE[:, 1]])[None])
+    net = build(spaces.DARTS(), cells, width=36, layers=20)
+    assert np.array_equal(net.normal, NORMAL) and np.array_equal(net.reduce, REDUCE)
+    assert n_params(net) == 3349342
+    with pytest.raises(ValueError, match="batch of 2"):
+        build("darts", type(cells).concat([cells, cells]))

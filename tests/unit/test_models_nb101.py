@@ -10,6 +10,16 @@ from fastnas.models import build  # noqa: E402
 from fastnas.models.nb101 import NB101Network, nb101_prune, nb101_vertex_channels  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
 def n_params(net) -> int:
     return sum(p.numel() for p in net.parameters())
 
