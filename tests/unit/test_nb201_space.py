@@ -64,6 +64,26 @@ def test_enumerate_is_official_index_order(everything):
 
 
 # ---------------------------------------------------------------- worked examples
+def test_official_indices_pinned():
+    # values read from NATS-Bench's arch-string list (index order) when the index file was vendored
+    assert NB201.to_index(NB201.from_strings(BEST_C10)).tolist() == [6111]
+    assert NB201.to_strings(NB201.from_index([15624, 7690])) == [
+        "|nor_conv_1x1~0|+|none~0|nor_conv_1x1~1|+|none~0|nor_conv_1x1~1|nor_conv_1x1~2|",
+        "|none~0|+|skip_connect~0|none~1|+|none~0|none~1|skip_connect~2|",
+    ]
+
+
+def test_docs_tour_runs():
+    import pathlib
+    import re
+
+    doc = pathlib.Path(__file__).resolve().parents[2] / "docs" / "nb201.md"
+    if not doc.exists():
+        pytest.skip("docs/nb201.md not shipped")
+    code = re.search(r"## Tour\n\n```python\n(.*?)```", doc.read_text(), re.S).group(1)
+    exec(compile(code, str(doc), "exec"), {})
+
+
 def test_best_cifar10_cell():
     c = NB201.from_strings(BEST_C10)
     # edges (0,1),(0,2),(1,2),(0,3),(1,3),(2,3) = conv3x3, conv3x3, conv3x3, skip, conv3x3, conv1x1
