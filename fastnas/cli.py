@@ -77,6 +77,105 @@ def nb201_convert_cmd(cells, src, dst):
 
 
 # ---- data / query (fastnas.nasbench) ---------------------------------------------------------
+@main.group("data")
+def data_group():
+    """Tabular benchmark data: list, describe, convert and verify stores."""
+
+
+@data_group.command("list")
+@click.option("--root", default=None, help="look only in this store root")
+def data_list_cmd(root):
+    """List the benchmark stores found (user cache, then bundled) and the zero-cost tables."""
+    from fastnas.nasbench import available
+    from fastnas.nasbench.zc import TABLES
+
+    for name, dataset, path in available(root):
+        click.echo(f"{name:14s} {dataset:16s} {path}")
+    for space, datasets in TABLES.items():
+        click.echo(f"{'zc-' + space:14s} {', '.join(datasets)}  (fastnas.nasbench.load_zc)")
+
+
+@data_group.command("info")
+@click.argument("name")
+@click.option("--dataset", default=None, help="dataset (required when the benchmark has several)")
+@click.option("--root", default=None)
+def data_info_cmd(name, dataset, root):
+    """Describe one benchmark store as JSON (metrics, splits, epochs, units, source)."""
+    import json
+
+    from fastnas.nasbench import load
+
+    try:
+        info = load(name, dataset=dataset, root=root, progress=False).info()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(info, indent=1))
+
+
+@data_group.command("convert")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--kind", type=click.Choice(["auto", "nb101", "nb201"]), default="auto", show_default=True)
+@click.option("--root", default=None, help="store root (default: the user cache)")
+@click.option("--hp", default="200", show_default=True, help="NB201/NATS schedule: 200 or 12 epochs")
+@click.option("--quiet", is_flag=True, help="no progress bars")
+def data_convert_cmd(path, kind, root, hp, quiet):
+    """Convert an official NAS-Bench-101 tfrecord or NAS-Bench-201/NATS-Bench file into stores."""
+    from fastnas.nasbench.convert import convert, detect
+
+    try:
+        opts = {"hp": hp} if (detect(path) if kind == "auto" else kind) == "nb201" else {}
+        paths = convert(path, kind, root, progress=not quiet, **opts)
+    except ValueError as exc:  # format errors name the file
+        raise click.ClickException(str(exc)) from exc
+    for p in paths:
+        click.echo(str(p))
+
+
+@data_group.command("verify")
+@click.argument("name", required=False)
+@click.option("--dataset", default=None)
+@click.option("--root", default=None)
+def data_verify_cmd(name, dataset, root):
+    """Recompute the SHA-256 of every column of every store (or one); exit 1 on any problem."""
+    from fastnas.nasbench import available, open_store
+
+    bad = 0
+    for b, d, path in available(root):
+        if (name and b != name) or (dataset and d != dataset):
+            continue
+        problems = open_store(path).verify()
+        click.echo(f"{b}/{d}: {'ok' if not problems else '; '.join(problems)}")
+        bad += bool(problems)
+    if bad:
+        raise SystemExit(1)
+
+
+@main.command("query")
+@click.argument("name")
+@click.argument("cells", nargs=-1, required=True)
+@click.option("--dataset", default=None)
+@click.option("--metric", default="accuracy", show_default=True)
+@click.option("--split", default="valid", show_default=True)
+@click.option("--seed", default="mean", show_default=True, help="mean, sample or a seed position")
+@click.option("--epoch", type=int, default=None)
+@click.option("--root", default=None)
+def query_cmd(name, cells, dataset, metric, split, seed, epoch, root):
+    """Query cells given as NB201 arch strings / official indices, or NB101 specs as JSON
+    ('{"matrix": [[...]], "ops": ["input", ..., "output"]}')."""
+    from fastnas.nasbench import load
+    from fastnas.nasbench.convert import parse_cells
+
+    try:
+        bench = load(name, dataset=dataset, root=root, progress=False)
+        batch = parse_cells(bench, cells)
+        seed_arg = int(seed) if seed.lstrip("-").isdigit() else seed
+        values = bench.query(batch, metric=metric, split=split, seed=seed_arg, epoch=epoch, missing="nan")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for text, v in zip(cells, values):
+        click.echo(f"{v:.6g}\t{text}")
+
+
 # ---- search / simulate (fastnas.search, fastnas.sim) -----------------------------------------
 # ---- predictors ------------------------------------------------------------------------------
 # ---- automl ----------------------------------------------------------------------------------

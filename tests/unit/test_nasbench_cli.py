@@ -1,0 +1,52 @@
+"""The ``fastnas data`` / ``fastnas query`` commands."""
+from __future__ import annotations
+
+import bz2
+import json
+import pickle
+
+from click.testing import CliRunner
+
+from fastnas.cli import main
+
+BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+
+def test_list_info_verify():
+    r = CliRunner().invoke(main, ["data", "list"])
+    assert r.exit_code == 0 and "cifar10-valid" in r.output and "zc-nb101" in r.output
+    r = CliRunner().invoke(main, ["data", "info", "nb201", "--dataset", "ImageNet16-120"])
+    assert r.exit_code == 0 and json.loads(r.output)["n_rows"] == 15625
+    r = CliRunner().invoke(main, ["data", "verify", "nb201"])
+    assert r.exit_code == 0 and r.output.count(": ok") >= 3
+
+
+def test_query():
+    r = CliRunner().invoke(main, ["query", "nb201", "--dataset", "cifar10-valid", BEST, "0"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.strip().splitlines()
+    assert lines[0].startswith("91.6067") and len(lines) == 2
+    r = CliRunner().invoke(main, ["query", "nb201", "--dataset", "cifar10-valid", "--split", "test", BEST])
+    assert r.exit_code != 0 and "split" in r.output
+    r = CliRunner().invoke(main, ["query", "nb201", "--dataset", "cifar10", BEST])
+    assert r.exit_code != 0 and "no validation split" in r.output
+
+
+def test_convert_then_query(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_nasbench_nb201_official import ARCHS, _whole  # the format-exact fixture writer
+
+    f = tmp_path / "NATS-tss-v1_0-3ffb9.pickle.pbz2"
+    with bz2.open(f, "wb") as fh:
+        pickle.dump(_whole(("200",)), fh)
+    r = CliRunner().invoke(main, ["data", "convert", str(f), "--root", str(tmp_path / "s"), "--quiet"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["query", "nb201", "--dataset", "cifar100", "--split", "test", "--seed", "0",
+                                  "--root", str(tmp_path / "s"), ARCHS[2]])
+    assert r.exit_code == 0 and r.output.startswith("99.723"), r.output
+    (tmp_path / "bad.pth").write_bytes(b"nope")
+    r = CliRunner().invoke(main, ["data", "convert", str(tmp_path / "bad.pth"), "--root", str(tmp_path / "s2")])
+    assert r.exit_code != 0 and "bad.pth" in r.output
