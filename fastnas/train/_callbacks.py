@@ -33,8 +33,9 @@ class PatienceStop:
         v = np.asarray(getattr(curves, self.metric), dtype=np.float64)
         if self.mode == "min":
             v = -v
-        if len(v) <= self.patience:
-            return False
+        if len(v) <= self.patience or np.isnan(v).all():
+            return False  # too early, or the metric is not recorded (e.g. no validation data)
+        v = np.where(np.isnan(v), -np.inf, v)
         best_before = np.max(v[: -self.patience])
         return not bool(np.max(v[-self.patience:]) > best_before + self.min_delta)
 

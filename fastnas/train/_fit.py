@@ -181,6 +181,8 @@ def fit(model: nn.Module, train_data, val_data=None, *, epochs: int, optimizer: 
             _check_labels(d, n_out, name)
 
     ckpt_dir = Path(checkpoint) if checkpoint is not None else None
+    if ckpt_dir is not None and ckpt_dir.exists() and not ckpt_dir.is_dir():
+        raise ValueError(f"checkpoint must be a directory; {ckpt_dir} is a file")
     saved = load_checkpoint(ckpt_dir) if (ckpt_dir is not None and resume) else None
     base = int(saved["config"]["seed"]) if (saved is not None and seed is None) else int(base_seed(seed))
     config = {"epochs": int(epochs), "optimizer": optimizer, "lr": float(lr), "momentum": float(momentum),

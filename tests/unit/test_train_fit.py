@@ -94,6 +94,13 @@ def test_resume_is_identical_to_uninterrupted(tmp_path):
         run(optimizer="adam", lr=0.02, checkpoint=tmp_path)
     fresh = run(optimizer="adam", lr=0.02, checkpoint=tmp_path, resume=False)
     assert fresh.resumed_from == 0
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="must be a directory"):
+        run(checkpoint=tmp_path / "file")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "state.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="cannot be read"):
+        run(checkpoint=tmp_path / "bad")
 
 
 def test_dataset_input_equals_arrays():
@@ -153,6 +160,7 @@ def test_callbacks_stop_and_all_see_every_epoch():
     assert not ThresholdStop(2, 50.0)(Curves(epochs=5, val_acc=[10.0, 60.0]))
     assert not PatienceStop(2)(Curves(epochs=9, val_acc=[1.0, 2.0, 3.0]))
     assert PatienceStop(2, metric="val_loss")(Curves(epochs=9, val_loss=[1.0, 2.0, 3.0]))
+    assert not PatienceStop(1)(Curves(epochs=9, val_acc=[float("nan")] * 4))  # no validation data: never stops
     ps = PredictedStop(lambda v, n: float(v[-1]), target=99.0, min_epochs=2)
     r = run(epochs=5, callbacks=[ps])
     assert r.epochs_run == 2 and len(ps.predictions) == 1
