@@ -12,40 +12,6 @@ namespace fastnas {
 namespace darts {
 namespace {
 
-constexpr std::uint32_t kRadix[4] = {49, 147, 294, 490};
-
-// The 24 permutations of 4 nodes (perm[k] = new position of old node k) and, per 6-bit precedence mask
-// (bit for each j < k with "node k reads node j"), the permutations that keep every such edge forward.
-struct PermTable {
-    std::array<std::array<std::int8_t, 4>, 24> perm;
-    std::array<std::array<std::int8_t, 24>, 64> valid;
-    std::array<int, 64> count;
-    static int bit(int j, int k) {  // j < k
-        static const int idx[4][4] = {{-1, 0, 1, 3}, {-1, -1, 2, 4}, {-1, -1, -1, 5}, {-1, -1, -1, -1}};
-        return idx[j][k];
-    }
-    PermTable() {
-        std::array<std::int8_t, 4> p = {0, 1, 2, 3};
-        int n = 0;
-        do perm[n++] = p;
-        while (std::next_permutation(p.begin(), p.end()));
-        for (int m = 0; m < 64; ++m) {
-            count[m] = 0;
-            for (int t = 0; t < 24; ++t) {
-                bool ok = true;
-                for (int k = 1; k < 4 && ok; ++k)
-                    for (int j = 0; j < k && ok; ++j)
-                        if ((m >> bit(j, k) & 1) && perm[t][j] > perm[t][k]) ok = false;
-                if (ok) valid[m][count[m]++] = static_cast<std::int8_t>(t);
-            }
-        }
-    }
-};
-const PermTable& perms() {
-    static const PermTable t;
-    return t;
-}
-
 inline bool all_distinct_cell(const std::int8_t* in) {
     for (int k = 0; k < 4; ++k)
         if (in[2 * k] == in[2 * k + 1]) return false;
@@ -56,40 +22,54 @@ inline bool all_distinct_cell(const std::int8_t* in) {
 
 bool distinct(const std::int8_t* inputs) { return all_distinct_cell(inputs) && all_distinct_cell(inputs + 8); }
 
-std::uint32_t cell_code(const std::int8_t* in, const std::int8_t* op) {
-    const PermTable& t = perms();
-    int mask = 0;
-    for (int e = 0; e < kEdges; ++e)
-        if (in[e] >= 2) mask |= 1 << PermTable::bit(in[e] - 2, e / 2);
-    // lexicographic minimum of the 4 node digits; a relabelling is dropped at its first larger digit
-    std::uint32_t best[4] = {0xFFFFFFFFu, 0, 0, 0};
-    for (int v = 0; v < t.count[mask]; ++v) {
-        const auto& perm = t.perm[static_cast<std::size_t>(t.valid[mask][v])];
-        int where[4];
-        for (int k = 0; k < 4; ++k) where[perm[k]] = k;
-        std::uint32_t d[4];
-        bool smaller = false;
-        int p = 0;
-        for (; p < 4; ++p) {
-            const int k = where[p];
-            int a = in[2 * k], oa = op[2 * k], b = in[2 * k + 1], ob = op[2 * k + 1];
-            if (a >= 2) a = perm[a - 2] + 2;
-            if (b >= 2) b = perm[b - 2] + 2;
-            if (a > b) {
-                std::swap(a, b);
-                std::swap(oa, ob);
-            }
-            d[p] = static_cast<std::uint32_t>((b * (b - 1) / 2 + a) * 49 + oa * 7 + ob);
-            if (!smaller) {
-                if (d[p] > best[p]) break;
-                if (d[p] < best[p]) smaller = true;
-            }
-        }
-        if (p == 4 && smaller) std::copy(d, d + 4, best);
+namespace {
+
+constexpr std::uint32_t kWeight[4] = {147u * 294u * 490u, 294u * 490u, 490u, 1u};
+
+// Digit of old node k placed at position p, its intermediate inputs already placed (newpos[j] >= 0).
+inline std::uint32_t node_digit(const std::int8_t* in, const std::int8_t* op, int k, const int* newpos) {
+    int a = in[2 * k], oa = op[2 * k], b = in[2 * k + 1], ob = op[2 * k + 1];
+    if (a >= 2) a = newpos[a - 2] + 2;
+    if (b >= 2) b = newpos[b - 2] + 2;
+    if (a > b) {
+        std::swap(a, b);
+        std::swap(oa, ob);
     }
-    std::uint32_t code = 0;
-    for (int p = 0; p < 4; ++p) code = code * kRadix[p] + best[p];
-    return code;
+    return static_cast<std::uint32_t>((b * (b - 1) / 2 + a) * 49 + oa * 7 + ob);
+}
+
+// Smallest code of positions p..3. The digit at a position depends only on the nodes placed before
+// it, so the lexicographic minimum over DAG-respecting orders is greedy: place a ready node of
+// smallest digit, branching only over ties (nodes with equal digits).
+std::uint32_t min_suffix(const std::int8_t* in, const std::int8_t* op, int p, unsigned placed, int* newpos) {
+    if (p == 4) return 0;
+    std::uint32_t best_digit = 0xFFFFFFFFu;
+    int cand[4], n = 0;
+    for (int k = 0; k < 4; ++k) {
+        if (placed >> k & 1u) continue;
+        const int a = in[2 * k], b = in[2 * k + 1];
+        if ((a >= 2 && !(placed >> (a - 2) & 1u)) || (b >= 2 && !(placed >> (b - 2) & 1u))) continue;
+        const std::uint32_t d = node_digit(in, op, k, newpos);
+        if (d < best_digit) {
+            best_digit = d;
+            n = 0;
+        }
+        if (d == best_digit) cand[n++] = k;
+    }
+    std::uint32_t best = 0xFFFFFFFFu;
+    for (int t = 0; t < n; ++t) {
+        newpos[cand[t]] = p;
+        best = std::min(best, min_suffix(in, op, p + 1, placed | 1u << cand[t], newpos));
+        newpos[cand[t]] = -1;
+    }
+    return best_digit * kWeight[p] + best;
+}
+
+}  // namespace
+
+std::uint32_t cell_code(const std::int8_t* in, const std::int8_t* op) {
+    int newpos[4] = {-1, -1, -1, -1};
+    return min_suffix(in, op, 0, 0u, newpos);
 }
 
 std::uint64_t key(const std::int8_t* inputs, const std::int8_t* ops) {
@@ -113,26 +93,41 @@ void sample(std::uint64_t seed, std::uint64_t row, std::int8_t* in, std::int8_t*
 
 void mutate(const std::int8_t* inputs, const std::int8_t* ops, double rate, std::uint64_t seed, std::uint64_t row,
             std::int8_t* ci, std::int8_t* co) {
-    const std::uint64_t parent = key(inputs, ops);
+    // The child is isomorphic to the parent iff every cell has the parent's code; only changed cells
+    // need a code, and the parent's codes are computed once, when first needed.
+    std::uint32_t parent_code[2];
+    bool have_parent[2] = {false, false};
     Rng rng(seed, row);
     const double pr = rate / 16.0;
     for (int attempt = 0; attempt < 64; ++attempt) {
         std::memcpy(ci, inputs, 16);
         std::memcpy(co, ops, 16);
+        int op_edits[2] = {0, 0}, in_edits[2] = {0, 0};
         for (int c = 0; c < 2; ++c)
             for (int e = 0; e < kEdges; ++e) {
                 if (!(rng.uniform() < pr)) continue;
                 const int k = e / 2, x = 8 * c + e;
                 if (rng.below(2) == 1 && k > 0) {
+                    ++in_edits[c];
                     int cand[4], n = 0;
                     for (int v = 0; v < k + 2; ++v)
                         if (v != ci[x] && v != ci[x ^ 1]) cand[n++] = v;
                     ci[x] = static_cast<std::int8_t>(cand[rng.below(static_cast<std::uint64_t>(n))]);
                 } else {
+                    ++op_edits[c];
                     co[x] = static_cast<std::int8_t>((co[x] + 1 + static_cast<int>(rng.below(kOps - 1))) % kOps);
                 }
             }
-        if (key(ci, co) != parent) return;
+        for (int c = 0; c < 2; ++c) {
+            if (op_edits[c] + in_edits[c] == 0) continue;
+            // one op change alters the cell's op multiset, an isomorphism invariant: a new class
+            if (op_edits[c] == 1 && in_edits[c] == 0) return;
+            if (!have_parent[c]) {
+                parent_code[c] = cell_code(inputs + 8 * c, ops + 8 * c);
+                have_parent[c] = true;
+            }
+            if (cell_code(ci + 8 * c, co + 8 * c) != parent_code[c]) return;
+        }
     }
     std::memcpy(ci, inputs, 16);
     std::memcpy(co, ops, 16);
@@ -203,30 +198,38 @@ void path(const std::int8_t* in, const std::int8_t* op, int k, std::uint8_t* out
 }
 
 namespace {
+// Row-normalised directed A + I of the op-on-node graph: a row with d out-edges plus the self loop
+// holds 1 / (d + 1) at each of those d + 1 columns.
 void gcn_cell(const std::int8_t* in, const std::int8_t* op, float* out) {
-    double a[11][11] = {};
+    std::fill(out, out + 231, 0.0f);
     float* x = out;
-    std::fill(x, x + 110, 0.0f);
+    float* adj = out + 110;
     x[0] = 1.0f;
     x[10 + 1] = 1.0f;
     x[10 * 10 + 9] = 1.0f;
+    int deg[11] = {0};
+    bool reads[11][8] = {};  // reads[v][e]: vertex v -> op vertex 2 + e
     for (int e = 0; e < kEdges; ++e) {
         const int i = in[e];
         if (i < 2) {
-            a[i][2 + e] = 1.0;
+            reads[i][e] = true;
+            ++deg[i];
         } else {
-            a[2 + 2 * (i - 2)][2 + e] = 1.0;
-            a[3 + 2 * (i - 2)][2 + e] = 1.0;
+            const int u = 2 + 2 * (i - 2);
+            reads[u][e] = reads[u + 1][e] = true;
+            ++deg[u];
+            ++deg[u + 1];
         }
-        a[2 + e][10] = 1.0;
+        ++deg[2 + e];  // op vertex -> output
         x[10 * (2 + e) + 2 + op[e]] = 1.0f;
     }
-    float* adj = out + 110;
-    for (int r = 0; r < 11; ++r) {
-        a[r][r] += 1.0;
-        double t = 0;
-        for (int s = 0; s < 11; ++s) t += a[r][s];
-        for (int s = 0; s < 11; ++s) adj[11 * r + s] = static_cast<float>(a[r][s] / t);
+    for (int v = 0; v < 11; ++v) {
+        const float w = static_cast<float>(1.0 / (deg[v] + 1));
+        adj[11 * v + v] = w;
+        if (v >= 2 && v < 10) adj[11 * v + 10] = w;
+        if (v < 10)
+            for (int e = 0; e < kEdges; ++e)
+                if (reads[v][e]) adj[11 * v + 2 + e] = w;
     }
 }
 }  // namespace
