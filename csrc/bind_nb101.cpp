@@ -216,7 +216,7 @@ void register_nb101(py::module_& m) {
 
     m.def("nb101_mutate", [](py::handle matrix, py::handle ops, py::handle nv, double rate, std::uint64_t seed) {
         Rows r = rows(matrix, ops, nv);
-        if (!(rate > 0.0) || rate > 1e300) throw py::value_error("rate must be a positive finite number");
+        if (!(rate >= 0.001 && rate <= 20.0)) throw py::value_error("rate must be in [0.001, 20]");
         std::vector<std::uint64_t> pk(static_cast<std::size_t>(r.N));
         py::ssize_t bad = -1;
         {

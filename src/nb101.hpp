@@ -16,6 +16,14 @@ constexpr int kMaxV = 7;
 constexpr int kMaxEdges = 9;
 constexpr int kPathLen = 364;  // sum_{L<=5} 3^L
 
+// Bit count of a small mask (SWAR; __builtin_popcount becomes a libgcc call without -mpopcnt).
+inline int popcount32(std::uint32_t x) {
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0Fu;
+    return static_cast<int>((x * 0x01010101u) >> 24);
+}
+
 // One cell: n vertices, out[i] = bit mask of the successors j > i of vertex i, op[i] = op code
 // (input -1, output -2, conv3x3 0, conv1x1 1, maxpool 2, padding -3).
 struct Graph {

@@ -32,7 +32,7 @@ void store(const Graph& g, std::uint8_t* matrix, std::int8_t* ops, std::uint8_t*
 
 int n_edges(const Graph& g) {
     int e = 0;
-    for (int i = 0; i < g.n; ++i) e += __builtin_popcount(g.out[i]);
+    for (int i = 0; i < g.n; ++i) e += popcount32(g.out[i]);
     return e;
 }
 

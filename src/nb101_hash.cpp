@@ -68,7 +68,7 @@ void fingerprint(const Graph& g, char out[32]) {
     const InitTable& T = init_table();
     for (int v = 0; v < V; ++v) {
         const int label = (v == 0) ? -1 : (v == V - 1) ? -2 : g.op[v];
-        const int od = __builtin_popcount(g.out[v]);
+        const int od = popcount32(g.out[v]);
         if (label >= -2 && label <= 2) {
             std::memcpy(h[v], T.h[od][indeg[v]][label + 2], 32);
         } else {  // only reachable for unchecked rows; same text as Python prints

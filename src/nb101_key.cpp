@@ -65,7 +65,7 @@ std::uint64_t canonical_key(const Graph& g) {
     int ord[5];
     for (int v = 1; v <= m; ++v) {
         const int op = static_cast<std::uint8_t>(g.op[v]) & 3u;
-        inv[v] = (op << 12) | (indeg[v] << 9) | (__builtin_popcount(g.out[v]) << 6) | (depth[v] << 3) |
+        inv[v] = (op << 12) | (indeg[v] << 9) | (popcount32(g.out[v]) << 6) | (depth[v] << 3) |
                  height[v];
         ord[v - 1] = v;
     }

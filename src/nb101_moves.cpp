@@ -52,7 +52,7 @@ void enumerate(int v, std::vector<Graph>& out, std::vector<std::uint64_t>& keys)
     KeySet seen(v == 7 ? 400000 : 70000);
     const unsigned full = (1u << v) - 1u;
     for (std::uint32_t b = 0; b < (1u << np); ++b) {
-        if (__builtin_popcount(b) > kMaxEdges) continue;
+        if (popcount32(b) > kMaxEdges) continue;
         Graph g;
         g.n = static_cast<std::uint8_t>(v);
         unsigned has_in = 1u;  // input needs no in-edge
@@ -121,16 +121,55 @@ Graph mutate(const Graph& parent, std::uint64_t parent_key, double rate, Rng& rn
         }
     }
     for (int v = n - 1; v < kMaxV - 1; ++v) base.op[v] = static_cast<std::int8_t>(rng.below(3));
+    // Bernoulli decisions use 16-bit lanes: a decision with probability p fires when the lane is
+    // below floor(p * 65536) (p = 1 always fires). Per try: 7 draws give 28 lanes, low lanes first;
+    // lanes 0..20 decide the edge flips (row-major pairs), lanes 21..25 the op changes of vertices 1..5.
     const double pe = rate / 21.0 < 1.0 ? rate / 21.0 : 1.0;
     const double po = rate / 5.0 < 1.0 ? rate / 5.0 : 1.0;
+    const std::uint32_t te = static_cast<std::uint32_t>(pe * 65536.0);
+    const std::uint32_t to = static_cast<std::uint32_t>(po * 65536.0);
+    Graph pp = parent;
+    const bool parent_ok = pruned_valid(pp);
+    // Fast path (no effect on results): the parent's vertices are "live" slots, the padded slots are
+    // isolated. A try changes the pruned cell only if it flips an edge between two live slots, changes
+    // a live op, or flips at least two edges touching padded slots (an isolated slot needs an in- and
+    // an out-edge to join a path). Other tries are skipped without pruning.
+    unsigned live = 0;
+    for (int v = 0; v < n - 1; ++v) live |= 1u << v;
+    live |= 1u << (kMaxV - 1);
+    std::uint32_t ll_pairs = 0;
+    for (int t = 0; t < 21; ++t)
+        if (((live >> pi[t]) & 1u) && ((live >> pj[t]) & 1u)) ll_pairs |= 1u << t;
+    const unsigned live_ops = live & 0x3Eu;  // inner slots 1..5 that are live
     for (;;) {
-        Graph g = base;
+        std::uint64_t d[7];
+        for (int t = 0; t < 7; ++t) d[t] = rng.next();
+        std::uint32_t flips = 0;
         for (int t = 0; t < 21; ++t)
-            if (rng.uniform() < pe) g.out[pi[t]] ^= static_cast<std::uint8_t>(1u << pj[t]);
+            flips |= static_cast<std::uint32_t>(((d[t >> 2] >> (16 * (t & 3))) & 0xFFFFu) < te) << t;
+        unsigned opfire = 0;
+        for (int v = 1; v < kMaxV - 1; ++v) {
+            const int t = 20 + v;
+            opfire |= static_cast<unsigned>(((d[t >> 2] >> (16 * (t & 3))) & 0xFFFFu) < to) << v;
+        }
+        if (!flips && !opfire) continue;
+        Graph g = base;
         for (int v = 1; v < kMaxV - 1; ++v)
-            if (rng.uniform() < po)
+            if ((opfire >> v) & 1u)
                 g.op[v] = static_cast<std::int8_t>((g.op[v] + 1 + static_cast<int>(rng.below(2))) % 3);
-        if (pruned_valid(g) && canonical_key(g) != parent_key) return g;
+        if (parent_ok && !(flips & ll_pairs) && !(opfire & live_ops) &&
+            popcount32(flips & ~ll_pairs) <= 1)
+            continue;
+        for (std::uint32_t f = flips; f; f &= f - 1) {
+            const int t = __builtin_ctz(f);
+            g.out[pi[t]] ^= static_cast<std::uint8_t>(1u << pj[t]);
+        }
+        if (!pruned_valid(g)) continue;
+        // identical pruned arrays are trivially isomorphic: skip the key then
+        if (parent_ok && g.n == pp.n && std::memcmp(g.out, pp.out, kMaxV) == 0 &&
+            std::memcmp(g.op, pp.op, static_cast<std::size_t>(g.n)) == 0)
+            continue;
+        if (canonical_key(g) != parent_key) return g;
     }
 }
 

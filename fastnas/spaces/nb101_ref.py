@@ -339,10 +339,15 @@ def nb101_sample(seed: int, start: int, n: int, mode: int):
 
 def mutate_cell(parent: Cell, parent_key: int, rate: float, rng: PyRng) -> Cell:
     """BANANAS mutation. The parent is embedded in 7 vertices (output to vertex 6, new inner vertices
-    with ops drawn by below(3) in vertex order); each try flips each of the 21 upper-triangular bits with
-    probability min(1, rate/21) and replaces each inner op with probability min(1, rate/5) by a different
-    op ((op + 1 + below(2)) % 3); the first try that is in the space and not isomorphic to the parent is
-    returned, pruned."""
+    with ops drawn by below(3) in vertex order). Each try flips each of the 21 upper-triangular bits with
+    probability rate/21 and replaces each inner op with probability rate/5 (both capped at 1) by a
+    different op ((op + 1 + below(2)) % 3); the first try that changes something, is in the space and is
+    not isomorphic to the parent is returned, pruned.
+
+    Decisions use 16-bit lanes: a try draws 7 numbers, giving 28 lanes (low 16 bits first); lane t < 21
+    decides the flip of the t-th row-major pair, lane 20 + v the op change of vertex v; a decision with
+    probability p fires when its lane is below floor(p * 65536).
+    """
     n = parent.n
     slot = list(range(n - 1)) + [6]
     base_succ = [[] for _ in range(7)]
@@ -352,18 +357,25 @@ def mutate_cell(parent: Cell, parent_key: int, rate: float, rng: PyRng) -> Cell:
         base_succ[slot[v]] = [slot[w] for w in parent.succ[v]]
     for v in range(n - 1, 6):
         base_ops[v] = rng.below(3)
-    pe, po = min(1.0, rate / 21.0), min(1.0, rate / 5.0)
+    te = int(min(1.0, rate / 21.0) * 65536.0)
+    to = int(min(1.0, rate / 5.0) * 65536.0)
     while True:
+        draws = [rng.next() for _ in range(7)]
+        lanes = [(draws[t // 4] >> (16 * (t % 4))) & 0xFFFF for t in range(28)]
         adj = [[j in base_succ[i] for j in range(7)] for i in range(7)]
         ops = list(base_ops)
-        for i, j in _PAIRS7:
-            if rng.uniform() < pe:
+        changed = False
+        for t, (i, j) in enumerate(_PAIRS7):
+            if lanes[t] < te:
                 adj[i][j] = not adj[i][j]
+                changed = True
         for v in range(1, 6):
-            if rng.uniform() < po:
+            if lanes[20 + v] < to:
                 ops[v] = (ops[v] + 1 + rng.below(2)) % 3
-        c = Cell(7, [[j for j in range(7) if adj[i][j]] for i in range(7)], ops)
-        p = pruned_valid(c)
+                changed = True
+        if not changed:
+            continue
+        p = pruned_valid(Cell(7, [[j for j in range(7) if adj[i][j]] for i in range(7)], ops))
         if p is not None and canonical_key(p) != parent_key:
             return p
 
@@ -371,8 +383,8 @@ def mutate_cell(parent: Cell, parent_key: int, rate: float, rng: PyRng) -> Cell:
 def nb101_mutate(matrix, ops, nv, rate: float, seed: int):
     matrix, ops, nv = _rows(matrix, ops, nv)
     rate = float(rate)
-    if not (rate > 0.0) or rate > 1e300:
-        raise ValueError("rate must be a positive finite number")
+    if not (0.001 <= rate <= 20.0):  # keeps every decision probability strictly inside (0, 1)
+        raise ValueError("rate must be in [0.001, 20]")
     parents = [Cell.from_row(matrix[i], ops[i], nv[i]) for i in range(len(nv))]
     keys = []
     for i, c in enumerate(parents):
