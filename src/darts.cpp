@@ -207,29 +207,31 @@ void gcn_cell(const std::int8_t* in, const std::int8_t* op, float* out) {
     x[0] = 1.0f;
     x[10 + 1] = 1.0f;
     x[10 * 10 + 9] = 1.0f;
-    int deg[11] = {0};
-    bool reads[11][8] = {};  // reads[v][e]: vertex v -> op vertex 2 + e
+    int deg[11] = {0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0};  // op vertices feed the output
     for (int e = 0; e < kEdges; ++e) {
         const int i = in[e];
         if (i < 2) {
-            reads[i][e] = true;
             ++deg[i];
         } else {
-            const int u = 2 + 2 * (i - 2);
-            reads[u][e] = reads[u + 1][e] = true;
-            ++deg[u];
-            ++deg[u + 1];
+            ++deg[2 * i - 2];
+            ++deg[2 * i - 1];
         }
-        ++deg[2 + e];  // op vertex -> output
         x[10 * (2 + e) + 2 + op[e]] = 1.0f;
     }
+    float w[11];
     for (int v = 0; v < 11; ++v) {
-        const float w = static_cast<float>(1.0 / (deg[v] + 1));
-        adj[11 * v + v] = w;
-        if (v >= 2 && v < 10) adj[11 * v + 10] = w;
-        if (v < 10)
-            for (int e = 0; e < kEdges; ++e)
-                if (reads[v][e]) adj[11 * v + 2 + e] = w;
+        w[v] = static_cast<float>(1.0 / (deg[v] + 1));
+        adj[12 * v] = w[v];  // self loop
+    }
+    for (int e = 0; e < kEdges; ++e) {
+        const int i = in[e];
+        if (i < 2) {
+            adj[11 * i + 2 + e] = w[i];
+        } else {
+            adj[11 * (2 * i - 2) + 2 + e] = w[2 * i - 2];
+            adj[11 * (2 * i - 1) + 2 + e] = w[2 * i - 1];
+        }
+        adj[11 * (2 + e) + 10] = w[2 + e];
     }
 }
 }  // namespace
