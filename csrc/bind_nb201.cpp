@@ -57,8 +57,13 @@ void register_nb201(py::module_& m) {
         const auto n = static_cast<py::ssize_t>(py::len(items));
         std::vector<const char*> ptr(static_cast<std::size_t>(n));
         std::vector<std::size_t> len(static_cast<std::size_t>(n));
+        // Own a reference to every string so that their UTF-8 buffers outlive the GIL-free parse even if
+        // another thread edits the list meanwhile.
+        std::vector<py::object> keep;
+        keep.reserve(static_cast<std::size_t>(n));
         for (py::ssize_t i = 0; i < n; ++i) {
             PyObject* o = PySequence_Fast_GET_ITEM(items.ptr(), i);
+            keep.push_back(py::reinterpret_borrow<py::object>(o));
             if (!PyUnicode_Check(o))
                 throw py::value_error("row " + std::to_string(i) + ": expected an arch string, got " +
                                       std::string(Py_TYPE(o)->tp_name));
@@ -83,7 +88,7 @@ void register_nb201(py::module_& m) {
             }
         }
         if (bad >= 0) {
-            const std::string text = std::string(py::repr(PySequence_Fast_GET_ITEM(items.ptr(), bad)));
+            const std::string text = std::string(py::repr(keep[static_cast<std::size_t>(bad)]));
             const int code = err & 15, e = err >> 4;
             static const int src[nb::kEdges] = {0, 0, 1, 0, 1, 2};
             std::string why;
