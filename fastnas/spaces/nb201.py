@@ -20,7 +20,7 @@ import numpy as np
 from .. import _backend
 from .._rng import base_seed
 from ._cells import Cells
-from ._protocol import SearchSpace, check_cells
+from ._protocol import SearchSpace
 from . import nb201_convert as _cv
 
 __all__ = ["NB201", "NB201Cells", "OPS", "EDGES", "N_CELLS"]
