@@ -85,7 +85,7 @@ def from_code(codes) -> np.ndarray:
 @functools.cache
 def index_to_code() -> np.ndarray:
     """Official index -> code (vendored from NATS-Bench, see fastnas/data/NOTICE-nb201-index.txt)."""
-    with resources.files("fastnas.data").joinpath("nb201_index.npy").open("rb") as f:
+    with resources.files("fastnas").joinpath("data", "nb201_index.npy").open("rb") as f:
         tab = np.load(f, allow_pickle=False).astype(np.int64)
     if tab.shape != (N_CELLS,) or not np.array_equal(np.sort(tab), np.arange(N_CELLS)):
         raise RuntimeError("fastnas/data/nb201_index.npy is corrupt: not a permutation of the 15,625 codes")
