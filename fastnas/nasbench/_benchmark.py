@@ -46,7 +46,7 @@ class Benchmark:
         if self._space is None:
             from ..spaces import get_space
 
-            self._space = get_space(self._store.manifest["space"])
+            self._space = get_space(self._store.manifest["space"], **self._store.manifest.get("space_params", {}))
         return self._space
 
     @property
@@ -238,8 +238,8 @@ class Benchmark:
         if not return_cost:
             return out
         m = self._store.manifest
-        if "train_time" not in m["static"]:
-            raise ValueError(f"{self.name}/{self.dataset} records no training time, so no simulated cost")
+        if "train_time" not in m["static"]:  # e.g. NAS-Bench-Graph: no training time recorded -> NaN cost
+            return out, np.full(len(out), np.nan)
         tt = self._f64(m["static"]["train_time"])
         cost = np.where(rows >= 0, tt[np.where(rows >= 0, rows, 0)], np.nan)
         if isinstance(frac, tuple):
@@ -264,7 +264,8 @@ class Benchmark:
         epoch : None for the final epoch, else an epoch with recorded curves.
         missing : ``"raise"`` (``KeyError`` for cells outside the benchmark) or ``"nan"``.
         rng : seed-like for ``seed="sample"``.
-        return_cost : also return the simulated training time (seconds) of each cell, scaled to ``epoch``.
+        return_cost : also return the simulated training time (seconds) of each cell, scaled to ``epoch``
+            (NaN for benchmarks that record no training time, such as NAS-Bench-Graph).
 
         Returns
         -------

@@ -18,7 +18,7 @@ BUNDLED = Path(__file__).resolve().parent.parent / "data"
 DATASETS: dict[str, tuple[str, ...]] = {
     "nb201": ("cifar10-valid", "cifar10", "cifar100", "ImageNet16-120"),
     "nb101": ("cifar10",),
-    "nbgraph": ("Cora", "CiteSeer", "PubMed", "CS", "Physics", "Photo", "Computers", "arxiv", "proteins"),
+    "nbgraph": ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins"),
     "nb201-analog": ("cifar10",),
 }
 # optional extras converted on first use: name -> "module:function(dataset, root, progress)"

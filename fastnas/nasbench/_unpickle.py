@@ -21,12 +21,15 @@ class UnsafePickleError(ValueError):
 
 
 class _Restricted(pickle.Unpickler):
-    def __init__(self, f: BinaryIO, name: str, allowed: frozenset):
+    def __init__(self, f: BinaryIO, name: str, allowed: frozenset, substitutes: dict):
         super().__init__(f)
         self._name = name
         self._allowed = allowed
+        self._subs = substitutes
 
     def find_class(self, module: str, name: str):
+        if (module, name) in self._subs:
+            return self._subs[(module, name)]
         if (module, name) in self._allowed:
             import importlib
 
@@ -38,8 +41,12 @@ class _Restricted(pickle.Unpickler):
         raise UnsafePickleError(f"{self._name}: persistent ids are not allowed in benchmark pickles")
 
 
-def restricted_load(f: BinaryIO | bytes, *, name: str = "<pickle>", allowed: frozenset | None = None):
+def restricted_load(f: BinaryIO | bytes, *, name: str = "<pickle>", allowed: frozenset | None = None,
+                    substitutes: dict | None = None):
     """Unpickle plain containers from a file object or bytes; anything else raises ``UnsafePickleError``.
+
+    ``substitutes`` maps ``(module, name)`` to an inert local class used instead of the named one (for
+    formats that pickle plain record objects: their attributes are restored, none of their code runs).
 
     Examples
     --------
@@ -53,7 +60,7 @@ def restricted_load(f: BinaryIO | bytes, *, name: str = "<pickle>", allowed: fro
     if isinstance(f, (bytes, bytearray, memoryview)):
         f = io.BytesIO(bytes(f))
     try:
-        return _Restricted(f, name, ALLOWED if allowed is None else allowed).load()
+        return _Restricted(f, name, ALLOWED if allowed is None else allowed, substitutes or {}).load()
     except UnsafePickleError:
         raise
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError, IndexError,
