@@ -199,12 +199,7 @@ class DARTS(SearchSpace):
         inputs, ops, parent = _backend.get("darts_neighbors")(c.inputs, c.ops)
         keys = _backend.get("darts_key")(inputs, ops)
         own = _backend.get("darts_key")(c.inputs, c.ops)
-        keep = np.zeros(len(keys), bool)
-        if len(keys):
-            pair = np.stack([parent, keys.view(np.int64)], axis=1)
-            _, first = np.unique(pair, axis=0, return_index=True)
-            keep[first] = True
-        keep &= keys != own[parent]
+        keep = _first_per_parent(parent, keys) & (keys != own[parent])
         return _wrap(inputs[keep], ops[keep]), parent[keep]
 
     # ------------------------------------------------------------------ encodings
@@ -245,6 +240,19 @@ class DARTS(SearchSpace):
         if kind in _DIMS:
             return _DIMS[kind]
         raise ValueError(f"unknown encoding {kind!r}; valid: {', '.join(_ENCODINGS)}")
+
+
+def _first_per_parent(parent: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """True for the first row of each (parent, key) pair, in row order (a stable sort keeps the
+    earliest row first within equal pairs)."""
+    keep = np.zeros(len(keys), bool)
+    if len(keys):
+        order = np.lexsort((keys, parent))
+        p, k = parent[order], keys[order]
+        start = np.ones(len(order), bool)
+        start[1:] = (p[1:] != p[:-1]) | (k[1:] != k[:-1])
+        keep[order[start]] = True
+    return keep
 
 
 def _no_options(kind: str, options: dict) -> None:

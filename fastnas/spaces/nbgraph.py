@@ -358,9 +358,11 @@ def _first_per_parent(parent: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """True for the first row of each (parent, key) pair, in row order."""
     keep = np.zeros(len(keys), bool)
     if len(keys):
-        pair = np.stack([parent.astype(np.int64), keys.astype(np.int64)], axis=1)
-        _, first = np.unique(pair, axis=0, return_index=True)
-        keep[first] = True
+        order = np.lexsort((keys, parent))  # stable: the earliest row comes first within equal pairs
+        p, k = parent[order], keys[order]
+        start = np.ones(len(order), bool)
+        start[1:] = (p[1:] != p[:-1]) | (k[1:] != k[:-1])
+        keep[order[start]] = True
     return keep
 
 
