@@ -121,7 +121,8 @@ class Oracle:
             kwargs = dict(metric=self.metric, split=self.split, seed=self.seed, return_cost=True)
             if self.seed == "sample":
                 kwargs["rng"] = self._rng
-            v, c = self._benchmark.query(cells[new_idx], **kwargs)
+            sub = cells if new_idx.size == len(keys) else cells[new_idx]
+            v, c = self._benchmark.query(sub, **kwargs)
             v = np.asarray(v, dtype=np.float64)
             c = np.asarray(c, dtype=np.float64)
             # admit new cells in order until a budget is hit
@@ -131,7 +132,7 @@ class Oracle:
             if self.time_budget is not None:
                 before = self.time_used + np.concatenate([[0.0], np.cumsum(c)[:-1]])
                 n_ok = min(n_ok, int(np.searchsorted(before >= self.time_budget, True)))
-            self._admit(cells[new_idx[:n_ok]], keys[new_idx[:n_ok]], v[:n_ok], c[:n_ok])
+            self._admit(sub if n_ok == len(sub) else sub[:n_ok], keys[new_idx[:n_ok]], v[:n_ok], c[:n_ok])
             if n_ok < new_idx.size:
                 # answer the rows up to the first refused new cell
                 stop = int(new_idx[n_ok])

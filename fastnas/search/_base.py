@@ -59,7 +59,7 @@ class Optimizer:
         self.params = {**self._defaults, **params}
         self._validate_params()
         self._rng = np.random.default_rng(self.seed)
-        self._hist: list[Cells] = []
+        self._buf: dict[str, np.ndarray] = {}  # told cells' arrays, capacity doubling (no per-tell concat)
         self._cells_cache: Cells | None = None
         self._y = np.zeros(0)
         self._costs = np.zeros(0)
@@ -80,6 +80,16 @@ class Optimizer:
         return f"{type(self).__name__}({self.space!r}, seed={self.seed}{args})"
 
     # -- helpers for subclasses ------------------------------------------------------------------
+    def _key(self, cells: Cells) -> np.ndarray:
+        """``space.key`` memoised on the last batch object (batches are immutable), which saves the
+        repeated key computations of one ask -> tell round trip."""
+        memo = getattr(self, "_key_memo", None)
+        if memo is not None and memo[0] is cells:
+            return memo[1]
+        keys = self.space.key(cells)
+        self._key_memo = (cells, keys)
+        return keys
+
     def _draw_seed(self) -> int:
         return int(self._rng.integers(0, 2**63))
 
@@ -87,9 +97,24 @@ class Optimizer:
     def cells_(self) -> Cells:
         """Every told cell, in order of telling."""
         if self._cells_cache is None:
-            self._cells_cache = self.space.concat(self._hist) if self._hist else self.space.cells_type.empty(0)
-            self._hist = [self._cells_cache] if len(self._cells_cache) else []
+            n = len(self._y)
+            if not self._buf:
+                self._cells_cache = self.space.cells_type.empty(0)
+            else:
+                self._cells_cache = self.space.cells_type._trusted(**{k: v[:n] for k, v in self._buf.items()})
         return self._cells_cache
+
+    def _append_cells(self, cells: Cells) -> None:
+        n, m = len(self._y), len(cells)
+        for k, a in cells.arrays().items():
+            buf = self._buf.get(k)
+            if buf is None or len(buf) < n + m:
+                new = np.empty((max(64, 2 * (n + m)), *a.shape[1:]), dtype=a.dtype)
+                if buf is not None:
+                    new[:n] = buf[:n]
+                self._buf[k] = buf = new
+            buf[n:n + m] = a
+        self._cells_cache = None
 
     @property
     def values_(self) -> np.ndarray:
@@ -104,7 +129,19 @@ class Optimizer:
         to earlier rows of the batch (first ``limit`` of them)."""
         if not len(cells):
             return cells
-        keys = self.space.key(cells)
+        keys = self._key(cells)
+        if len(keys) <= 8:  # small batches (sequential algorithms): plain set lookups are cheaper
+            out, ks = [], set()
+            for i, k in enumerate(keys.tolist()):
+                if k not in self._seen and k not in ks:
+                    ks.add(k)
+                    out.append(i)
+            out = out[:limit] if limit is not None else out
+            if len(out) == len(keys):
+                return cells
+            sub = cells[np.array(out, dtype=np.intp)]
+            self._key_memo = (sub, keys[out])
+            return sub
         _, first = np.unique(keys, return_index=True)
         mask = np.zeros(len(keys), dtype=bool)
         mask[first] = True
@@ -139,7 +176,7 @@ class Optimizer:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"ask(n) needs a positive int, got {n!r}")
         cells = self._fresh(self._propose(int(n)), limit=int(n))  # the dedup guarantee, whatever _propose did
-        keys = self.space.key(cells)
+        keys = self._key(cells)
         self._n_asks += 1
         for k in keys.tolist():
             self._seen.add(k)
@@ -162,7 +199,7 @@ class Optimizer:
             costs = np.asarray(costs, dtype=np.float64).reshape(-1)
             if len(costs) != len(cells):
                 raise ValueError(f"tell got {len(cells)} cells but {len(costs)} costs")
-        keys = self.space.key(cells)
+        keys = self._key(cells)
         klist = keys.tolist()
         if len(set(klist)) != len(klist):
             raise ValueError("tell got the same cell (up to isomorphism) twice in one batch")
@@ -172,8 +209,7 @@ class Optimizer:
                 raise ValueError(f"row {i} of tell ({self.space.to_strings(cells[i])[0]}) {what}")
         for k in klist:
             del self._pending[k]
-        self._hist.append(cells)
-        self._cells_cache = None
+        self._append_cells(cells)
         start = len(self._y)
         self._y = np.concatenate([self._y, values])
         self._costs = np.concatenate([self._costs, costs])
@@ -244,7 +280,9 @@ class Optimizer:
         self._n_asks = int(state["n_asks"])
         arrays = {k: np.asarray(v) for k, v in state["cells"].items()}
         cells = self.space.cells_type._trusted(**arrays) if arrays else self.space.cells_type.empty(0)
-        self._hist = [cells] if len(cells) else []
+        self._buf, self._y = {}, np.zeros(0)
+        if len(cells):
+            self._append_cells(cells)
         self._cells_cache = None
         self._y = np.asarray(state["values"], dtype=np.float64)
         self._costs = np.asarray(state["costs"], dtype=np.float64)

@@ -60,13 +60,17 @@ class RegularizedEvolution(Optimizer):
             parts.append(self._children(cells[parents]))
         elif n_rest:
             parts.append(self._random_fresh(n_rest))
-        return self.space.concat(parts)
+        return parts[0] if len(parts) == 1 else self.space.concat(parts)
 
     def _children(self, parents):
         """One new child per parent row (mutating again where a child was seen already)."""
         rate = float(self.params["mutation_rate"])
         out = self.space.mutate(parents, rate=rate, seed=self._draw_seed())
-        keys = self.space.key(out)
+        keys = self._key(out)
+        if len(out) == 1:  # the sequential case: no copies
+            k = int(keys[0])
+            if k not in self._seen:
+                return out
         seen = set(self._seen)
         ok = np.empty(len(out), dtype=bool)
         for i, k in enumerate(keys.tolist()):

@@ -188,20 +188,22 @@ class SyntheticBenchmark:
     training time per cell, with the ``query`` signature of ``fastnas.nasbench`` benchmarks.
 
     accuracy = 60 + 35 * (s - s_min) / (s_max - s_min), where s sums per-position op weights
-    (symmetric under reversal) and a pairwise term over neighbouring positions; ``seed="sample"``
+    (symmetric under reversal) and a pairwise term (scale ``pair``; 0 makes the objective separable)
+    over neighbouring positions; ``seed="sample"``
     adds Gaussian noise (sd ``noise``). ``split="test"`` gives a slightly shifted value.
     """
 
-    def __init__(self, space: ToySpace | None = None, seed: int = 0, noise: float = 0.5):
+    def __init__(self, space: ToySpace | None = None, seed: int = 0, noise: float = 0.5, pair: float = 0.5):
         self.space = space if space is not None else ToySpace()
         self.seed = int(seed)
         self.noise = float(noise)
+        self.pair = float(pair)
         self.name = f"synthetic-{self.space.length}x{self.space.n_ops}-{self.seed}"
         L, K = self.space.length, self.space.n_ops
         rng = np.random.default_rng(self.seed)
         w = rng.normal(size=(L, K))
         self._w = (w + w[::-1]) / 2
-        pair = rng.normal(scale=0.5, size=(K, K))
+        pair = rng.normal(scale=1.0, size=(K, K)) * self.pair
         self._pair = (pair + pair.T) / 2
         all_cells = self.space.enumerate()
         s = self._score(all_cells.ops)
@@ -210,7 +212,13 @@ class SyntheticBenchmark:
         self.optimum_cell = all_cells[int(np.argmax(s))]
 
     def __reduce__(self):  # rebuilt from its parameters (small, deterministic)
-        return (SyntheticBenchmark, (self.space, self.seed, self.noise))
+        return (SyntheticBenchmark, (self.space, self.seed, self.noise, self.pair))
+
+    def best(self, metric: str = "accuracy", split: str = "valid"):
+        """(cell, value) of the best cell (validation accuracy; the optimum is 95 by construction)."""
+        if (metric, split) != ("accuracy", "valid"):
+            raise ValueError("SyntheticBenchmark.best knows validation accuracy only")
+        return self.optimum_cell, self.optimum
 
     def _score(self, ops: np.ndarray) -> np.ndarray:
         ops = ops.astype(np.int64)

@@ -1,0 +1,152 @@
+"""``simulate``: many seeded search trials (algorithms x benchmarks x trials) with checkpointed results."""
+from __future__ import annotations
+
+import os
+import time
+
+import pandas as pd
+
+from ._backends import execute
+from ._store import ResultStore
+from ._trial import TrialSpec, benchmark_label, resolve_benchmark, trial_seed
+from . import summary as _summary
+
+
+def _algorithms(algorithms) -> list[tuple[str, str, dict]]:
+    """Normalise to (label, registry name, params)."""
+    from ..search._registry import optimizer_class
+
+    if isinstance(algorithms, (str, tuple, dict)):
+        algorithms = [algorithms]
+    out = []
+    for a in algorithms:
+        if isinstance(a, str):
+            label, name, params = a, a, {}
+        elif isinstance(a, tuple) and len(a) == 2:
+            name, params = a
+            label = name
+        elif isinstance(a, dict):
+            name = a["name"]
+            params = dict(a.get("params", {}))
+            label = a.get("label", name)
+        else:
+            raise TypeError(f"an algorithm is a name, a (name, params) tuple or a dict, got {a!r}")
+        optimizer_class(name)  # ValueError listing valid names
+        out.append((str(label), str(name), dict(params)))
+    labels = [x[0] for x in out]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"algorithm labels must be unique, got {labels}")
+    return out
+
+
+class SimulationResult:
+    """Results of ``simulate``: per-query rows (``df``), optima, and summary helpers."""
+
+    def __init__(self, df: pd.DataFrame, optima: dict, budget: int, out: str | None):
+        self.df = df
+        self.optima = optima
+        self.budget = budget
+        self.out = out
+
+    def curves(self) -> pd.DataFrame:
+        return _summary.curves(self.df, self.optima, self.budget)
+
+    def table(self) -> pd.DataFrame:
+        return _summary.final_table(self.df, self.optima)
+
+    def plot(self, path: str | None = None, stat: str = "mean") -> str:
+        if path is None:
+            if self.out is None:
+                raise ValueError("give a path (the simulation has no out folder)")
+            path = os.path.join(self.out, f"regret_{stat}.png")
+        return _summary.plot(self.curves(), path, stat=stat)
+
+    def __repr__(self) -> str:
+        return f"SimulationResult({self.df['trial_id'].nunique() if len(self.df) else 0} trials, out={self.out!r})"
+
+
+def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: int = 150, *, seed: int = 0,
+             backend: str = "serial", n_workers: int | None = None, out: str | None = None,
+             progress: bool = True, time_budget: float | None = None, batch_size: int | None = None,
+             oracle_seed: str = "mean", chunk_size: int | None = None, address: str | None = None,
+             callback=None) -> SimulationResult:
+    """Run ``trials`` seeded search trials of every algorithm on every benchmark.
+
+    Parameters
+    ----------
+    algorithms : names (``"bananas"``), ``(name, params)`` tuples or dicts ``{"name", "label", "params"}``
+    benchmarks : benchmark specs (``"nb201/cifar10-valid"``, loaded in each worker) or benchmark objects
+    trials : number of trials (indices 0..trials-1) or an explicit list of trial indices
+    budget, time_budget : queries (and optionally simulated seconds) per trial
+    seed : base seed; trial t of algorithm a runs with ``trial_seed(seed, a, t)`` on every backend
+    backend : "serial", "processes" or "ray" (``address`` for a Ray cluster); ``n_workers`` processes/CPUs
+    out : results folder (``trials/*.parquet`` + ``manifest.json``); a rerun with the same folder and
+        configuration resumes, running only the trials not finished yet
+    progress : tqdm bar across trials
+    callback : called with each trial id after its results are saved (e.g. to stop early)
+
+    Examples
+    --------
+    >>> from fastnas.sim import simulate
+    >>> from fastnas.sim.synthetic import SyntheticBenchmark
+    >>> res = simulate(["random", "evolution"], [SyntheticBenchmark()], trials=3, budget=30, progress=False)
+    >>> sorted(res.table()["algorithm"])
+    ['evolution', 'random']
+    """
+    algos = _algorithms(algorithms)
+    if isinstance(benchmarks, (str,)) or not isinstance(benchmarks, (list, tuple)):
+        benchmarks = [benchmarks]
+    trial_ids = list(range(int(trials))) if isinstance(trials, (int,)) else [int(t) for t in trials]
+    if int(budget) < 1:
+        raise ValueError(f"budget must be >= 1, got {budget}")
+    specs = [
+        TrialSpec(algorithm=label, optimizer=name, params=params, benchmark=b, trial=t,
+                  seed=trial_seed(seed, label, t), budget=int(budget), time_budget=time_budget,
+                  batch_size=batch_size, oracle_seed=oracle_seed)
+        for label, name, params in algos for b in benchmarks for t in trial_ids
+    ]
+    optima = {}
+    for b in benchmarks:
+        bench = resolve_benchmark(b)
+        optima[benchmark_label(b)] = float(bench.best("accuracy", "valid")[1])
+    store = None
+    if out is not None:
+        config = {"algorithms": [[l, n, p] for l, n, p in algos], "benchmarks": [benchmark_label(b) for b in benchmarks],
+                  "budget": int(budget), "time_budget": time_budget, "seed": int(seed), "batch_size": batch_size,
+                  "oracle_seed": oracle_seed}
+        store = ResultStore(out, config)
+        todo = [s for s in specs if not store.is_done(s.trial_id)]
+    else:
+        todo = specs
+    results: dict[str, pd.DataFrame] = {}
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(specs), initial=len(specs) - len(todo), desc="trials")
+    last_flush = time.perf_counter()
+    try:
+        for trial_id, cols in execute(todo, backend=backend, n_workers=n_workers, chunk_size=chunk_size,
+                                      address=address):
+            if store is not None:
+                now = time.perf_counter()
+                store.write(trial_id, cols, manifest=now - last_flush > 0.5)
+                if now - last_flush > 0.5:
+                    last_flush = now
+            else:
+                results[trial_id] = pd.DataFrame(cols)
+            if bar is not None:
+                bar.update(1)
+            if callback is not None:
+                callback(trial_id)
+    finally:
+        if store is not None:
+            store.flush()
+        if bar is not None:
+            bar.close()
+    order = [s.trial_id for s in specs]
+    if store is not None:
+        df = store.read(order)
+    else:
+        df = pd.concat([results[t] for t in order], ignore_index=True) if results else pd.DataFrame()
+    return SimulationResult(df, optima, int(budget), out)

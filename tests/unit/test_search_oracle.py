@@ -1,0 +1,86 @@
+"""Oracle: budget counting, the dedup rule, partial answers, time budget, reporting never counts."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fastnas.nasbench.oracle import BudgetExhausted, Oracle
+from fastnas.sim.synthetic import SyntheticBenchmark, ToySpace
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return SyntheticBenchmark(ToySpace(4, 3), seed=0)
+
+
+def test_counts_and_matches_benchmark(bench):
+    cells = bench.space.sample(5, seed=1, unique=True)
+    o = Oracle(bench, budget=10)
+    v = o(cells)
+    np.testing.assert_array_equal(v, bench.query(cells))
+    assert o.n_queries == 5 and o.remaining == 5
+    _, cost = bench.query(cells, return_cost=True)
+    assert o.time_used == pytest.approx(cost.sum())
+
+
+def test_repeat_and_isomorphic_queries_are_free(bench):
+    o = Oracle(bench, budget=3)
+    c = bench.space.from_strings(["1-2-0-0"])
+    rev = bench.space.from_strings(["0-0-2-1"])  # the reversal: isomorphic
+    v1 = o(c)
+    v2 = o(rev)
+    assert o.n_queries == 1
+    assert v1[0] == v2[0]
+
+
+def test_sampled_seed_repeat_returns_first_draw(bench):
+    o = Oracle(bench, budget=5, seed="sample", rng=3)
+    c = bench.space.from_strings(["1-2-0-1"])
+    a = o(c)[0]
+    assert o(c)[0] == a  # no second, luckier draw
+    assert a != bench.query(c)[0]  # noise was drawn
+
+
+def test_budget_exhausted_carries_answered_prefix(bench):
+    o = Oracle(bench, budget=3)
+    cells = bench.space.sample(6, seed=2, unique=True)
+    with pytest.raises(BudgetExhausted) as exc:
+        o(cells)
+    assert exc.value.n_answered == 3
+    np.testing.assert_array_equal(exc.value.values, bench.query(cells[:3]))
+    assert o.n_queries == 3 and o.exhausted
+    with pytest.raises(BudgetExhausted):
+        o(bench.space.sample(1, seed=99))
+
+
+def test_time_budget(bench):
+    cells = bench.space.sample(6, seed=2, unique=True)
+    _, cost = bench.query(cells, return_cost=True)
+    o = Oracle(bench, time_budget=float(cost[:2].sum()) - 1.0)  # the 2nd cell starts before the limit
+    with pytest.raises(BudgetExhausted) as exc:
+        o(cells)
+    assert exc.value.n_answered == 2
+
+
+def test_report_never_counts(bench):
+    o = Oracle(bench, budget=1)
+    t = o.report(bench.space.sample(4, seed=0))
+    assert t.shape == (4,) and o.n_queries == 0
+    assert not np.allclose(t, bench.query(bench.space.sample(4, seed=0)))  # test split differs
+
+
+def test_bad_arguments(bench):
+    with pytest.raises(ValueError):
+        Oracle(bench, budget=-1)
+    with pytest.raises(ValueError):
+        Oracle(bench, seed="best")
+
+
+def test_history_in_order(bench):
+    o = Oracle(bench, budget=10)
+    cells = bench.space.sample(4, seed=5, unique=True)
+    o(cells[:2])
+    o(cells[2:])
+    h = o.history()
+    np.testing.assert_array_equal(h["key"], bench.space.key(cells))
+    assert np.all(np.diff(h["sim_time"]) > 0)
