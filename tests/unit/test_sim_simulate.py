@@ -1,0 +1,110 @@
+"""Simulations: identical results on every backend, resume after an interrupt, summaries, Ray."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fastnas.sim import simulate, trial_seed
+from fastnas.sim.synthetic import SyntheticBenchmark, ToySpace
+
+ALGOS = ["random", ("evolution", {"population": 10, "tournament": 3}), "local_search"]
+DETERMINISTIC = ["trial_id", "algorithm", "benchmark", "trial", "seed", "query", "key", "cell", "value", "sim_time"]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return SyntheticBenchmark(ToySpace(5, 4), seed=2)
+
+
+@pytest.fixture(scope="module")
+def serial(bench):
+    return simulate(ALGOS, [bench], trials=4, budget=25, seed=7, progress=False)
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame):
+    pd.testing.assert_frame_equal(a[DETERMINISTIC].reset_index(drop=True), b[DETERMINISTIC].reset_index(drop=True),
+                                  check_dtype=False, check_categorical=False)
+
+
+def test_rows_and_seeds(serial, bench):
+    df = serial.df
+    assert len(df) == 3 * 4 * 25
+    assert set(df.columns) >= set(DETERMINISTIC) | {"wall_time"}
+    row = df[(df.algorithm == "random") & (df.trial == 2)].iloc[0]
+    assert row["seed"] == trial_seed(7, "random", 2)
+    # values are the benchmark's, keys the space's
+    cells = bench.space.from_strings(list(df["cell"][:25]))
+    np.testing.assert_allclose(df["value"][:25], bench.query(cells))
+    np.testing.assert_array_equal(df["key"][:25].to_numpy().astype(np.uint64), bench.space.key(cells))
+
+
+def test_processes_backend_identical(serial, bench, tmp_path):
+    res = simulate(ALGOS, [bench], trials=4, budget=25, seed=7, progress=False, backend="processes",
+                   n_workers=2, chunk_size=3, out=str(tmp_path / "p"))
+    _same(serial.df, res.df)
+
+
+def test_resume_after_interrupt(serial, bench, tmp_path):
+    out = str(tmp_path / "run")
+    seen = []
+
+    def stop_after_5(trial_id):
+        seen.append(trial_id)
+        if len(seen) == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        simulate(ALGOS, [bench], trials=4, budget=25, seed=7, progress=False, out=out, callback=stop_after_5)
+    files = sorted(os.listdir(os.path.join(out, "trials")))
+    assert len(files) == 5 and all(f.endswith(".parquet") for f in files)
+    with open(os.path.join(out, "manifest.json")) as f:
+        assert len(json.load(f)["finished"]) == 5
+    first_wall = pd.read_parquet(os.path.join(out, "trials", files[0]))["wall_time"].to_numpy()
+    redone = []
+    res = simulate(ALGOS, [bench], trials=4, budget=25, seed=7, progress=False, out=out, callback=redone.append)
+    assert len(redone) == 12 - 5 and not set(redone) & set(seen)  # nothing redone, nothing lost
+    _same(serial.df, res.df)
+    again = pd.read_parquet(os.path.join(out, "trials", files[0]))["wall_time"].to_numpy()
+    np.testing.assert_array_equal(first_wall, again)  # the finished trial's file was kept
+    with pytest.raises(ValueError, match="another configuration"):
+        simulate(ALGOS, [bench], trials=4, budget=30, seed=7, progress=False, out=out)
+
+
+def test_summaries(serial, tmp_path):
+    t = serial.table()
+    assert set(t["algorithm"]) == {"random", "evolution", "local_search"}
+    assert (t["trials"] == 4).all() and (t["queries"] == 25).all()
+    c = serial.curves()
+    g = c[c.algorithm == "random"]
+    assert len(g) == 25 and np.all(np.diff(g["mean"].to_numpy()) <= 1e-12)  # regret never increases
+    assert (g["lo"] <= g["mean"]).all() and (g["mean"] <= g["hi"]).all()
+    # the final mean regret equals optimum - mean of per-trial maxima
+    per = serial.df[serial.df.algorithm == "random"].groupby("trial_id")["value"].max()
+    assert g["mean"].iloc[-1] == pytest.approx(serial.optima[serial.df.benchmark[0]] - per.mean())
+    path = serial.plot(str(tmp_path / "curves.png"))
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bad_arguments(bench):
+    with pytest.raises(ValueError, match="valid"):
+        simulate(["nope"], [bench], trials=1, budget=5, progress=False)
+    with pytest.raises(ValueError, match="backend"):
+        simulate(["random"], [bench], trials=1, budget=5, progress=False, backend="dask")
+    with pytest.raises(ValueError, match="unique"):
+        simulate(["random", "random"], [bench], trials=1, budget=5, progress=False)
+
+
+@pytest.mark.ray
+def test_ray_local_cluster_identical(serial, bench, tmp_path):
+    ray = pytest.importorskip("ray")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    res = simulate(ALGOS, [bench], trials=4, budget=25, seed=7, progress=False, backend="ray", n_workers=2,
+                   out=str(tmp_path / "r"))
+    assert not ray.is_initialized()  # what simulate started, it shut down
+    _same(serial.df, res.df)
