@@ -1,0 +1,355 @@
+"""The NAS-Bench-101 cell space (Ying et al., ICML 2019) as batches of integer arrays.
+
+>>> from fastnas import NB101
+>>> space = NB101()
+>>> cells = NB101.from_specs([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]],
+...                          ["input", "conv3x3-bn-relu", "maxpool3x3", "output"])
+>>> space.hash(cells)[0]          # the dangling maxpool is pruned first
+'b49ac8c578b4561d79ac7087988f1c61'
+>>> bool(space.is_valid(cells)[0]), int(space.prune(cells).n_vertices[0])
+(True, 3)
+
+Hot operations call compiled kernels (``src/nb101*.cpp``) through ``fastnas._backend``; each has a
+pure-Python reference twin in ``fastnas.spaces.nb101_ref`` that defines it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _backend
+from .._rng import base_seed
+from . import nb101_encode as _enc
+from . import nb101_specs as _specs
+from . import nb101_table as _table
+from ._protocol import SearchSpace, check_cells
+from .nb101_specs import NB101Cells
+
+__all__ = ["NB101", "NB101Cells", "KEY_INVALID", "COUNTS_BY_VERTICES", "N_CELLS"]
+
+#: the key of a cell outside the space (``key(cells, invalid="zero")``); valid keys are > 0
+KEY_INVALID = 0
+#: published unique cells by number of vertices (NAS-Bench-101 paper / nasbench)
+COUNTS_BY_VERTICES = {2: 1, 3: 6, 4: 84, 5: 2441, 6: 62010, 7: 359082}
+N_CELLS = 423_624
+_DISTRIBUTIONS = {"reference": 0, "full": 1}
+_memory_table: _table.HashTable | None = None
+
+
+def _rows(cells: NB101Cells):
+    return cells.matrix, cells.ops, cells.n_vertices
+
+
+def _wrap(m, o, v) -> NB101Cells:
+    return NB101Cells._trusted(matrix=m, ops=o, n_vertices=v)
+
+
+def _first_invalid(ok: np.ndarray) -> int | None:
+    bad = np.flatnonzero(~ok)
+    return int(bad[0]) if bad.size else None
+
+
+class NB101(SearchSpace):
+    """NAS-Bench-101: DAGs of up to 7 vertices and 9 edges, inner ops conv3x3/conv1x1/maxpool3x3.
+
+    Cells are ``NB101Cells`` batches; a single cell is a batch of one. Methods are vectorised over
+    the batch and never loop over cells in Python.
+    """
+
+    name = "nb101"
+    cells_type = NB101Cells
+    encodings = ("adjacency", "adjacency_cat", "adjacency_cont", "path", "path_trunc", "path_cat", "gcn")
+    finite = True
+
+    # ---------------------------------------------------------------- conversions
+    @classmethod
+    def from_specs(cls, matrices, ops) -> NB101Cells:
+        """Cells from nasbench-style specs: one (a V x V 0/1 matrix, V op names) or lists of them.
+
+        Raises ``ValueError`` naming the row and the reason (non-square, not strictly upper
+        triangular, size mismatch, unknown op, input/output misplaced, non-0/1 entries, size outside
+        2..7). The cells are stored as given (not pruned).
+
+        >>> NB101.from_specs([[[0, 1], [0, 0]]], [["input", "output"]]).n_vertices.tolist()
+        [2]
+        """
+        return _specs.from_specs(matrices, ops)
+
+    @classmethod
+    def to_specs(cls, cells: NB101Cells) -> tuple[list, list]:
+        """``(matrices, ops)``: per row a V x V list of ints and a list of op names, as nasbench uses;
+        ``NB101.from_specs(*NB101.to_specs(c)) == c``.
+
+        >>> NB101.to_specs(NB101.from_specs([[0, 1], [0, 0]], ["input", "output"]))
+        ([[[0, 1], [0, 0]]], [['input', 'output']])
+        """
+        return _specs.to_specs(check_cells(cls(), cells))
+
+    @classmethod
+    def from_arrays(cls, matrix, ops, n_vertices=None) -> NB101Cells:
+        """Validated cells from arrays: ``matrix`` (N, 7, 7) 0/1, ``ops`` (N, 7) op codes (input -1,
+        output -2, conv3x3 0, conv1x1 1, maxpool3x3 2, padding -3), ``n_vertices`` (N,) or None (then
+        taken from the position of the output code). Vectorised.
+
+        >>> m = np.zeros((1, 7, 7), np.uint8); m[0, 0, 1] = 1
+        >>> NB101.from_arrays(m, [[-1, -2, -3, -3, -3, -3, -3]]).n_vertices.tolist()
+        [2]
+        """
+        return _specs.from_arrays(matrix, ops, n_vertices)
+
+    @classmethod
+    def from_strings(cls, strings) -> NB101Cells:
+        """Parse ``to_strings`` output (``"i3o:011/001/000"``)."""
+        return _specs.from_strings(strings)
+
+    def to_strings(self, cells: NB101Cells) -> list[str]:
+        """One compact string per row: op chars (i, 3, 1, m, o) then the matrix rows.
+
+        >>> NB101().to_strings(NB101.from_specs([[0, 1], [0, 0]], ["input", "output"]))
+        ['io:01/00']
+        """
+        return _specs.to_strings(check_cells(self, cells))
+
+    # ---------------------------------------------------------------- validity and identity
+    def is_valid(self, cells: NB101Cells) -> np.ndarray:
+        """bool per row: in the space after pruning (input reaches output, <= 9 edges, <= 7 vertices)."""
+        return _backend.get("nb101_is_valid")(*_rows(check_cells(self, cells)))
+
+    def prune(self, cells: NB101Cells, *, invalid: str = "keep") -> NB101Cells:
+        """Remove the vertices not on an input -> output path (nasbench ``ModelSpec`` pruning).
+
+        Rows whose input does not reach the output are returned unchanged with ``invalid="keep"``;
+        ``invalid="raise"`` raises ``ValueError`` for any row outside the space.
+        """
+        m, o, v, ok = _backend.get("nb101_prune")(*_rows(check_cells(self, cells)))
+        if invalid == "raise":
+            bad = _first_invalid(ok)
+            if bad is not None:
+                raise ValueError(f"row {bad}: cell is not in the space (disconnected or more than 9 edges)")
+        elif invalid != "keep":
+            raise ValueError(f"invalid must be 'keep' or 'raise', got {invalid!r}")
+        return _wrap(m, o, v)
+
+    def key(self, cells: NB101Cells, *, invalid: str = "raise") -> np.ndarray:
+        """uint64 canonical key per row: equal keys <=> isomorphic pruned cells (exact).
+
+        ``invalid="raise"`` raises ``ValueError`` for a row outside the space; ``invalid="zero"`` gives
+        ``KEY_INVALID`` (0) for it.
+        """
+        keys = _backend.get("nb101_key")(*_rows(check_cells(self, cells)))
+        if invalid == "raise":
+            bad = _first_invalid(keys != KEY_INVALID)
+            if bad is not None:
+                raise ValueError(f"row {bad}: cell is not in the space (disconnected or more than 9 edges)")
+        elif invalid != "zero":
+            raise ValueError(f"invalid must be 'raise' or 'zero', got {invalid!r}")
+        return keys
+
+    def is_isomorphic(self, a: NB101Cells, b: NB101Cells) -> np.ndarray:
+        """Pairwise exact isomorphism of the pruned cells (rows outside the space raise ``ValueError``)."""
+        if len(a) != len(b):
+            raise ValueError(f"is_isomorphic needs batches of equal length, got {len(a)} and {len(b)}")
+        return self.key(a) == self.key(b)
+
+    def hash(self, cells: NB101Cells, *, invalid: str = "raise", table="auto", threads: int = 0) -> np.ndarray:
+        """The NAS-Bench-101 fingerprint per row (``<U32`` str array), bit-identical to the dataset keys.
+
+        ``invalid="empty"`` gives ``""`` for rows outside the space instead of raising.
+        ``table``: ``True`` looks fingerprints up in the key -> fingerprint table of the whole space
+        (built by ``enumerate()`` on first need, then cached on disk); ``False`` computes MD5 directly
+        in C++ using ``threads`` threads (0: all cores; rows are independent, results do not depend on
+        it); ``"auto"`` uses the table when it is in memory or on disk, or when the batch has at least
+        500,000 rows (building it is then cheaper), and computes directly otherwise.
+        """
+        if invalid not in ("raise", "empty"):
+            raise ValueError(f"invalid must be 'raise' or 'empty', got {invalid!r}")
+        check_cells(self, cells)
+        keys = self.key(cells, invalid="zero")
+        if invalid == "raise":
+            bad = _first_invalid(keys != KEY_INVALID)
+            if bad is not None:
+                raise ValueError(f"row {bad}: cell is not in the space (disconnected or more than 9 edges)")
+        if table not in (True, False, "auto"):
+            raise ValueError(f"table must be True, False or 'auto', got {table!r}")
+        tbl = None
+        if table is True or (table == "auto" and len(cells) >= 500_000):
+            tbl = self.hash_table(progress=False)
+        elif table == "auto":
+            tbl = self.hash_table(progress=False, build=False)
+        if tbl is not None:
+            out = tbl.lookup(keys)
+        else:
+            out = _backend.get("nb101_hash")(*_rows(cells), int(threads)).view("S32").reshape(-1)
+        return out.astype("U32")
+
+    # ---------------------------------------------------------------- the whole space
+    def enumerate(self, progress: bool = True, *, cache: bool = True) -> NB101Cells:
+        """The 423,624 cells, one valid pruned representative per isomorphism class.
+
+        Order: by number of vertices, then adjacency bit mask, then ops (the first labelled full DAG
+        met of each class). Also computes every fingerprint (C++ MD5 on all cores) into the key ->
+        fingerprint table used by ``hash``, cached on disk when ``cache`` (see ``nb101_table``); a
+        cached table is verified and reused.
+        """
+        global _memory_table
+        from tqdm.auto import tqdm
+
+        enum = _backend.get("nb101_enumerate")
+        parts = [enum(v) for v in range(2, 8)]
+        m, o, v, keys = (np.concatenate([p[i] for p in parts]) for i in range(4))
+        cells = _wrap(m, o, v)
+        tbl = _memory_table
+        if tbl is None and cache:
+            tbl = _table.HashTable.load()
+        if tbl is None or not np.array_equal(tbl.keys, keys):
+            fn = _backend.get("nb101_hash")
+            hexes = np.empty((len(keys), 32), np.uint8)
+            step = 16384
+            with tqdm(total=len(keys), desc="nb101 fingerprints", unit="cell", disable=not progress) as bar:
+                for s in range(0, len(keys), step):
+                    hexes[s:s + step] = fn(m[s:s + step], o[s:s + step], v[s:s + step], 0)
+                    bar.update(min(step, len(keys) - s))
+            tbl = _table.HashTable(keys, hexes)
+            if cache:
+                try:
+                    tbl.save()
+                except OSError as exc:  # a read-only cache directory must not break enumeration
+                    import warnings
+
+                    warnings.warn(f"could not cache the NB101 hash table: {exc}", RuntimeWarning, stacklevel=2)
+        _memory_table = tbl
+        return cells
+
+    def hash_table(self, progress: bool = True, *, build: bool = True) -> _table.HashTable | None:
+        """The key -> fingerprint table of the whole space (memory, then disk cache, then built by
+        ``enumerate`` when ``build``; None when absent and ``build`` is False)."""
+        global _memory_table
+        if _memory_table is None:
+            _memory_table = _table.HashTable.load()
+        if _memory_table is None and build:
+            self.enumerate(progress=progress)
+        return _memory_table
+
+    def from_hashes(self, hashes) -> NB101Cells:
+        """The enumerated representative of each NAS-Bench-101 fingerprint (``ValueError`` for unknown)."""
+        tbl = self.hash_table(progress=False)
+        h = np.atleast_1d(np.asarray(hashes))
+        idx = tbl.index_of_hashes(h)
+        bad = _first_invalid(idx >= 0)
+        if bad is not None:
+            raise ValueError(f"row {bad}: {h[bad]!r} is not a NAS-Bench-101 fingerprint")
+        return self.enumerate(progress=False)[idx]
+
+    # ---------------------------------------------------------------- random and local moves
+    def sample(self, n: int, seed=None, *, unique: bool = False, distribution: str = "reference") -> NB101Cells:
+        """``n`` valid cells, pruned.
+
+        ``distribution="reference"`` is the nasbench/naszilla sampler: a uniform random 7 x 7 strictly
+        upper-triangular 0/1 matrix (21 fair bits) and uniform inner ops, redrawn until the pruned cell
+        is in the space; it is uniform over labelled 7-vertex specs that are valid, and the result is
+        their pruned form (so isomorphism classes with more labellings are likelier). ``"full"`` is
+        uniform over labelled full DAGs with 7 vertices and <= 9 edges (no pruning needed; slower,
+        rejection rate about 99.7%). Row i uses its own generator stream, so results do not depend on
+        batching. ``unique=True`` keeps the first of each isomorphism class and draws more rows until
+        ``n`` distinct cells are found.
+
+        >>> NB101().sample(3, seed=0).n_vertices.shape
+        (3,)
+        """
+        n = int(n)
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        if distribution not in _DISTRIBUTIONS:
+            raise ValueError(f"distribution must be one of {', '.join(_DISTRIBUTIONS)}, got {distribution!r}")
+        mode = _DISTRIBUTIONS[distribution]
+        base = int(base_seed(seed))
+        draw = _backend.get("nb101_sample")
+        if not unique:
+            return _wrap(*draw(base, 0, n, mode))
+        cap = N_CELLS if mode == 0 else COUNTS_BY_VERTICES[7]
+        if n > cap:
+            raise ValueError(f"only {cap} distinct cells exist under distribution {distribution!r}, asked for {n}")
+        batches, start, have = [], 0, 0
+        while True:
+            size = max(2 * (n - have), 1024)
+            batches.append(_wrap(*draw(base, start, size, mode)))
+            start += size
+            allc = NB101Cells.concat(batches)
+            _, first = np.unique(self.key(allc), return_index=True)
+            have = len(first)
+            if have >= n:
+                first.sort()
+                return allc[first[:n]]
+            batches = [allc[np.sort(first)]]  # keep only firsts: same result, less memory
+
+    def mutate(self, cells: NB101Cells, rate: float = 1.0, seed=None) -> NB101Cells:
+        """One BANANAS mutant per row, pruned: valid and not isomorphic to its parent.
+
+        The parent is embedded in 7 vertices (padded inner vertices get random ops); each of the 21
+        upper-triangular bits flips with probability rate/21 and each inner op changes with probability
+        rate/5 to a different op; a try is repeated until the result is valid and new. Probabilities are
+        resolved on 16 bits (see ``nb101_ref.mutate_cell``). ``rate`` in [0.001, 20]; parents must be
+        valid (``ValueError`` names the row).
+        """
+        m, o, v = _backend.get("nb101_mutate")(*_rows(check_cells(self, cells)), float(rate), int(base_seed(seed)))
+        return _wrap(m, o, v)
+
+    def neighbors(self, cell: NB101Cells) -> NB101Cells:
+        """All valid cells one edit away from one cell (flip one edge of its pruned matrix, or change
+        one inner op), pruned, deduplicated up to isomorphism, the cell itself excluded."""
+        check_cells(self, cell)
+        if len(cell) != 1:
+            raise ValueError(f"neighbors takes a batch of one cell, got {len(cell)}; use neighbors_batch")
+        return self.neighbors_batch(cell)[0]
+
+    def neighbors_batch(self, cells: NB101Cells) -> tuple[NB101Cells, np.ndarray]:
+        """Neighbours of every row at once: (cells, parent row index int64)."""
+        m, o, v, parent = _backend.get("nb101_neighbors")(*_rows(check_cells(self, cells)))
+        return _wrap(m, o, v), parent
+
+    # ---------------------------------------------------------------- encodings
+    def encode(self, cells: NB101Cells, kind: str, **options):
+        """Features of the pruned cells; kinds and layouts are documented in ``nb101_encode``.
+
+        Options: ``k`` for ``path_trunc`` (default 40, 1..364). Rows outside the space raise
+        ``ValueError``. ``gcn`` returns a dict of arrays, the others an (N, d) array.
+
+        >>> NB101().encode(NB101().sample(2, seed=0), "path").shape
+        (2, 364)
+        """
+        check_cells(self, cells)
+        if kind not in self.encodings:
+            raise ValueError(f"unknown encoding {kind!r}; valid: {', '.join(self.encodings)}")
+        k = options.pop("k", 40)
+        if options:
+            raise TypeError(f"unexpected options for encode({kind!r}): {', '.join(options)}")
+        if kind == "path_trunc" and not (isinstance(k, (int, np.integer)) and 1 <= k <= 364):
+            raise ValueError(f"k must be an int in 1..364, got {k!r}")
+        ok = self.is_valid(cells)
+        bad = _first_invalid(ok)
+        if bad is not None:
+            raise ValueError(f"row {bad}: cell is not in the space (disconnected or more than 9 edges)")
+        path = _backend.get("nb101_path")
+        if kind == "path":
+            return path(*_rows(cells), 364)
+        if kind == "path_trunc":
+            return path(*_rows(cells), int(k))
+        if kind == "path_cat":
+            return _enc.path_cat(path(*_rows(cells), 364))
+        p = self.prune(cells)
+        if kind == "gcn":
+            return _enc.gcn(*_rows(p))
+        m7, o7 = _enc.pad7(*_rows(p))
+        return {"adjacency": _enc.adjacency, "adjacency_cat": _enc.adjacency_cat,
+                "adjacency_cont": _enc.adjacency_cont}[kind](m7, o7)
+
+    def path_indices(self, cell: NB101Cells) -> list[int]:
+        """The sorted path indices of one cell (for inspection).
+
+        >>> NB101().path_indices(NB101.from_specs([[0, 1, 1], [0, 0, 1], [0, 0, 0]],
+        ...                                       ["input", "conv3x3-bn-relu", "output"]))
+        [0, 1]
+        """
+        check_cells(self, cell)
+        if len(cell) != 1:
+            raise ValueError(f"path_indices takes a batch of one cell, got {len(cell)}")
+        return np.flatnonzero(self.encode(cell, "path")[0]).tolist()
