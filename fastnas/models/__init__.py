@@ -9,12 +9,13 @@ from __future__ import annotations
 from ._build import build
 
 __all__ = ["build", "NB201Network", "nb201_param_counts", "NB101Network", "DARTSNetwork", "GNNNetwork",
-           "nbgraph_param_counts", "NBGRAPH_SETTINGS"]
+           "nbgraph_param_counts", "NBGRAPH_SETTINGS", "nb101_param_counts"]
 
 _LAZY = {
     "NB201Network": "fastnas.models.nb201",
     "nb201_param_counts": "fastnas.models.nb201",
     "NB101Network": "fastnas.models.nb101",
+    "nb101_param_counts": "fastnas.models.nb101",
     "DARTSNetwork": "fastnas.models.darts",
     "GNNNetwork": "fastnas.models.nbgraph",
     "nbgraph_param_counts": "fastnas.models.nbgraph",

@@ -35,3 +35,23 @@ def test_nbgraph_counts(pattern, ops, hidden, pre, post, cin):
     want = nbgraph_param_counts(np.array([pattern]), [ops], in_channels=cin, num_classes=3, hidden=hidden,
                                 num_pre=pre, num_post=post)[0]
     assert n_params(net) == want
+
+
+@settings(max_examples=30)
+@given(bits=st.lists(st.integers(0, 1), min_size=21, max_size=21), inner=st.lists(st.integers(0, 2), min_size=5,
+       max_size=5), stem=st.integers(1, 6), stacks=st.integers(1, 3))
+def test_nb101_counts(bits, inner, stem, stacks):
+    from fastnas.models.nb101 import NB101Network, nb101_param_counts
+
+    m = np.zeros((7, 7), np.uint8)
+    m[np.triu_indices(7, 1)] = bits
+    ops = np.array([-1, *inner, -2], np.int8)
+    try:
+        net = NB101Network(m, ops, stem_channels=stem, stacks=stacks, cells_per_stack=2, num_classes=3)
+    except ValueError:
+        with pytest.raises(ValueError, match="row 0"):
+            nb101_param_counts(m[None], ops[None], stem_channels=stem, stacks=stacks, cells_per_stack=2)
+        return
+    want = nb101_param_counts(m[None], ops[None], stem_channels=stem, stacks=stacks, cells_per_stack=2,
+                              num_classes=3)[0]
+    assert n_params(net) == want

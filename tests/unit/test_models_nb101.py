@@ -7,7 +7,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from fastnas.models import build  # noqa: E402
-from fastnas.models.nb101 import NB101Network, nb101_prune, nb101_vertex_channels  # noqa: E402
+from fastnas.models.nb101 import (NB101Network, nb101_param_counts, nb101_prune,  # noqa: E402
+                                  nb101_vertex_channels)
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,8 @@ README_OPS = [-1, 0, 2, 0, 0, 1, -2]
 
 def test_published_parameter_count():
     assert n_params(NB101Network(README_M, README_OPS)) == 8555530
+    assert nb101_param_counts([README_M, np.eye(7, k=1, dtype=np.uint8)],
+                              [README_OPS, [-1, 0, 0, 0, 0, 0, -2]]).tolist()[0] == 8555530
 
 
 def test_hand_count_input_to_output_only():
@@ -82,6 +85,8 @@ def test_bad_cells():
         NB101Network([[0, 1, 0], [0, 0, 1], [0, 0, 0]], [-1, 5, -2])
     with pytest.raises(ValueError, match="upper-triangular"):
         NB101Network([[0, 1, 0], [1, 0, 1], [0, 0, 0]], [-1, 0, -2])
+    with pytest.raises(ValueError, match="3 output channels cannot be split among the 4"):
+        NB101Network(np.triu(np.ones((6, 6), np.uint8), 1), [-1, 0, 0, 1, 2, -2], stem_channels=3)
     with pytest.raises(ValueError, match="starts with the input"):
         NB101Network([[0, 1, 0], [0, 0, 1], [0, 0, 0]], [0, 0, -2])
 
