@@ -147,6 +147,40 @@ void register_darts(py::module_& m) {
         }
         return out;
     });
+    m.def("darts_parse_zc", [](py::handle keys) {
+        if (!PyList_Check(keys.ptr())) throw py::type_error("keys must be a list of str");
+        const py::ssize_t n = PyList_GET_SIZE(keys.ptr());
+        I8 oi = cells_array(n), oo = cells_array(n);
+        std::string err;
+        for (py::ssize_t r = 0; r < n; ++r) {
+            PyObject* item = PyList_GET_ITEM(keys.ptr(), r);
+            if (!PyUnicode_Check(item))
+                throw py::type_error("row " + std::to_string(r) + ": expected a str key, got " +
+                                     std::string(Py_TYPE(item)->tp_name));
+            Py_ssize_t len = 0;
+            const char* text = PyUnicode_AsUTF8AndSize(item, &len);
+            if (text == nullptr) throw py::error_already_set();
+            const int rc = dt::parse_zc(text, static_cast<std::size_t>(len), oi.mutable_data() + 16 * r,
+                                        oo.mutable_data() + 16 * r, &err);
+            if (rc == 1)
+                throw py::value_error("row " + std::to_string(r) +
+                                      ": malformed NAS-Bench-301 key (want '[[(input, op) x 8], [(input, op) x 8]]')");
+            if (rc == 2) throw py::value_error("row " + std::to_string(r) + ": " + err);
+        }
+        return py::make_tuple(oi, oo);
+    });
+    m.def("darts_format_zc", [](py::handle in, py::handle op) {
+        Rows r = rows(in, op);
+        py::list out(r.n);
+        char buf[160];
+        for (py::ssize_t i = 0; i < r.n; ++i) {
+            const std::size_t len = dt::format_zc(r.I(i), r.O(i), buf);
+            PyObject* s = PyUnicode_FromStringAndSize(buf, static_cast<Py_ssize_t>(len));
+            if (s == nullptr) throw py::error_already_set();
+            PyList_SET_ITEM(out.ptr(), i, s);
+        }
+        return out;
+    });
     m.def("darts_gcn", [](py::handle in, py::handle op) {
         Rows r = rows(in, op);
         py::array_t<float> out(std::vector<py::ssize_t>{r.n, 2 * dt::kGcnCell});

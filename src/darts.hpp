@@ -2,7 +2,9 @@
 // A cell pair is inputs[2][8] and ops[2][8] (int8): cell 0 normal, 1 reduction; edges 2k, 2k+1 feed
 // intermediate node k; input 0 = c_{k-2}, 1 = c_{k-1}, 2 + j = intermediate node j; ops 0..6.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace fastnas {
 namespace darts {
@@ -26,6 +28,11 @@ int neighbors(const std::int8_t* inputs, const std::int8_t* ops, std::int8_t* ou
 void adjacency(const std::int8_t* inputs, const std::int8_t* ops, std::uint8_t* out);  // 210 values, zeroed here
 void path(const std::int8_t* inputs, const std::int8_t* ops, int k, std::uint8_t* out);  // k values, zeroed here
 void gcn(const std::int8_t* inputs, const std::int8_t* ops, float* out);                // 462 values
+
+// NAS-Bench-Suite-Zero key text: 0 parsed, 1 malformed, 2 code out of range (reason in *err).
+int parse_zc(const char* s, std::size_t n, std::int8_t* inputs, std::int8_t* ops, std::string* err);
+// Writes the key text of one cell pair (at most 130 chars, no terminator); returns its length.
+std::size_t format_zc(const std::int8_t* inputs, const std::int8_t* ops, char* buf);
 
 }  // namespace darts
 }  // namespace fastnas

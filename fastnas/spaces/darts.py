@@ -91,13 +91,13 @@ class DARTS(SearchSpace):
     @classmethod
     def from_zc_keys(cls, keys) -> DARTSCells:
         """Parse NAS-Bench-Suite-Zero keys ``[[(input, op) x 8], [(input, op) x 8]]`` (a str or many)."""
-        return _wrap(*_cv.from_zc_keys(keys))
+        return _wrap(*_backend.get("darts_parse_zc")(_cv._as_list(keys, "keys")))
 
     @classmethod
     def to_zc_keys(cls, cells: DARTSCells) -> list[str]:
         """NAS-Bench-Suite-Zero key text per row (exact inverse of ``from_zc_keys``)."""
-        c = cls._checked(cells)
-        return _cv.to_zc_keys(c.inputs, c.ops)
+        c = _cells(cells)
+        return _backend.get("darts_format_zc")(c.inputs, c.ops)
 
     @classmethod
     def from_genotype(cls, genotypes) -> DARTSCells:

@@ -19,15 +19,16 @@ from collections import namedtuple
 
 import numpy as np
 
-from .darts_ref import OPS
+from .darts_ref import OPS, _rows
 
 Genotype = namedtuple("Genotype", "normal normal_concat reduce reduce_concat")
 Genotype.__doc__ = "The DARTS genotype namedtuple (same fields as DARTS ``genotypes.Genotype``)."
 
 _OP_CODE = {name: i for i, name in enumerate(OPS)}
 _CONCAT = [2, 3, 4, 5]
-_ZC_RE = re.compile(r"\[\[((?:\(\d+, \d+\)(?:, )?){8})\], \[((?:\(\d+, \d+\)(?:, )?){8})\]\]\Z")
-_PAIR_RE = re.compile(r"\((\d+), (\d+)\)")
+_PAIR = r"\(([0-9]+), ([0-9]+)\)"
+_CELL = ", ".join([_PAIR] * 8)
+_ZC_RE = re.compile(r"\[\[" + _CELL + r"\], \[" + _CELL + r"\]\]")
 # "(i, o)" text of every in-range pair, for fast formatting
 _PAIR_TEXT = np.array([[f"({i}, {o})" for o in range(7)] for i in range(6)], dtype=object)
 
@@ -45,20 +46,24 @@ def _as_list(x, what: str) -> list:
         raise TypeError(f"{what}: expected a str or an iterable of them, got {type(x).__name__}") from None
 
 
-def from_zc_keys(keys) -> tuple[np.ndarray, np.ndarray]:
-    """Parse NAS-Bench-Suite-Zero keys; ValueError naming the row for anything malformed."""
-    keys = _as_list(keys, "keys")
+def from_zc_keys(keys: list) -> tuple[np.ndarray, np.ndarray]:
+    """Parse a list of NAS-Bench-Suite-Zero keys (reference twin of the C++ parser): the exact text
+    ``[[(i, o), ... x 8], [(i, o), ... x 8]]`` with single spaces after commas; ValueError naming the
+    row for anything malformed or out of range, TypeError for a non-str row."""
+    if not isinstance(keys, list):
+        raise TypeError("keys must be a list of str")
     inputs, ops = _empty(len(keys))
     for r, k in enumerate(keys):
         if not isinstance(k, str):
             raise TypeError(f"row {r}: expected a str key, got {type(k).__name__}")
-        m = _ZC_RE.match(k.strip())
+        m = _ZC_RE.fullmatch(k)
         if m is None:
             raise ValueError(f"row {r}: malformed NAS-Bench-301 key {k[:80]!r} "
                              "(want '[[(input, op) x 8], [(input, op) x 8]]')")
+        g = [int(x) for x in m.groups()]
         for c in range(2):
-            for e, (i, o) in enumerate(_PAIR_RE.findall(m.group(c + 1))):
-                i, o = int(i), int(o)
+            for e in range(8):
+                i, o = g[16 * c + 2 * e], g[16 * c + 2 * e + 1]
                 if i > e // 2 + 1:
                     raise ValueError(f"row {r}: cell {c} edge {e}: input {i} out of range 0..{e // 2 + 1}")
                 if o > 6:
@@ -69,7 +74,8 @@ def from_zc_keys(keys) -> tuple[np.ndarray, np.ndarray]:
 
 
 def to_zc_keys(inputs: np.ndarray, ops: np.ndarray) -> list[str]:
-    """NAS-Bench-Suite-Zero key text per row (codes already validated)."""
+    """NAS-Bench-Suite-Zero key text per row (reference twin of the C++ formatter)."""
+    inputs, ops = _rows(inputs, ops)
     if len(inputs) == 0:
         return []
     pairs = _PAIR_TEXT[inputs.astype(np.intp), ops.astype(np.intp)]  # (N, 2, 8) of "(i, o)"

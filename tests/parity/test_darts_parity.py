@@ -8,6 +8,7 @@ from fastnas import _backend
 from fastnas.spaces import darts_ref as R
 
 OPS = [op for op in _backend.ops() if op.startswith("darts_")]
+ARRAY_OPS = [op for op in OPS if not op.endswith("_zc")]
 
 
 def _cells(n=150, seed=11):
@@ -45,12 +46,12 @@ def _same(a, b):
 
 
 def test_table_has_both_backends():
-    assert len(OPS) == 8
+    assert len(OPS) == 10
     for op in OPS:
         assert set(_backend.table()[op]) == {"cpp", "python"}
 
 
-@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("op", ARRAY_OPS)
 def test_results_equal(op):
     impls = _backend.implementations(op)
     assert "python" in impls and "cpp" in impls
@@ -73,7 +74,7 @@ def test_path_full_and_k_errors_equal():
         assert kinds == {ValueError}
 
 
-@pytest.mark.parametrize("op", [op for op in OPS if op != "darts_sample"])
+@pytest.mark.parametrize("op", [op for op in ARRAY_OPS if op != "darts_sample"] + ["darts_format_zc"])
 @pytest.mark.parametrize("case", range(8))
 def test_exceptions_equal(op, case):
     i, o = _bad_inputs()[case]
@@ -97,3 +98,67 @@ def test_sample_and_mutate_errors_equal():
     for fn in _backend.implementations("darts_mutate").values():
         with pytest.raises(ValueError):
             fn(i, o, 0.0, 1)
+
+
+# ---------------------------------------------------------------- NAS-Bench-Suite-Zero key text
+from pathlib import Path  # noqa: E402
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+KEYS = [l.rstrip("\n") for l in (Path(__file__).parent.parent / "data" / "nb301_keys.txt").open()
+        if not l.startswith("#")]
+
+
+def _outcome(fn, *args):
+    try:
+        return ("ok", fn(*args))
+    except Exception as exc:  # compared by type
+        return ("err", type(exc))
+
+
+def _agree(op, *args):
+    impls = _backend.implementations(op)
+    outs = [_outcome(fn, *args) for fn in impls.values()]
+    ref = outs[0]
+    for o in outs[1:]:
+        assert o[0] == ref[0]
+        if o[0] == "ok":
+            assert _same(o[1], ref[1]) if isinstance(o[1], tuple) else o[1] == ref[1]
+        else:
+            assert o[1] == ref[1]
+    return ref
+
+
+def test_zc_parse_and_format_on_real_keys():
+    kind, (i, o) = _agree("darts_parse_zc", KEYS)
+    assert kind == "ok"
+    kind, text = _agree("darts_format_zc", i, o)
+    assert kind == "ok" and text == KEYS
+    assert _agree("darts_format_zc", *_cells(300))[0] == "ok"
+
+
+@pytest.mark.parametrize("bad", [
+    "", "[[]]", KEYS[0] + " ", " " + KEYS[0], KEYS[0].replace(", ", ",", 1), KEYS[0].replace("(0, 0)", "(2, 0)", 1),
+    KEYS[0].replace("(1, 5)", "(1, 7)", 1), KEYS[0].replace("(1, 5)", "(01, 05)", 1), KEYS[0][:-2],
+    KEYS[0].replace("0", "\u0660", 1), KEYS[0].replace("(0, 0)", "(00000000000000000000000000, 0)", 1), 5, None,
+])
+def test_zc_parse_bad_rows_agree(bad):
+    kind, val = _agree("darts_parse_zc", [KEYS[1], bad])
+    if bad == KEYS[0].replace("(1, 5)", "(01, 05)", 1) or bad == KEYS[0].replace(
+            "(0, 0)", "(00000000000000000000000000, 0)", 1):
+        assert kind == "ok"  # leading zeros read as int() reads them
+    else:
+        assert kind == "err" and val in (ValueError, TypeError)
+
+
+def test_zc_parse_not_a_list():
+    assert _agree("darts_parse_zc", (KEYS[0],)) == ("err", TypeError)
+
+
+@given(st.integers(0, 724), st.integers(0, 200), st.sampled_from(["del", "ins", "rep"]),
+       st.sampled_from(list("0123456789(), []x")))
+def test_zc_parse_fuzz_agrees(row, pos, how, ch):
+    k = KEYS[row]
+    pos = pos % len(k)
+    k = {"del": k[:pos] + k[pos + 1:], "ins": k[:pos] + ch + k[pos:], "rep": k[:pos] + ch + k[pos + 1:]}[how]
+    _agree("darts_parse_zc", [k])
