@@ -27,9 +27,24 @@ py::array_t<T, py::array::c_style> need(py::handle h, const char* name, int ndim
     return py::array_t<T, py::array::c_style>::ensure(a);
 }
 
-py::tuple lookup_query(py::handle keys_h, bool dense, py::handle values_h, py::handle n_seeds_h, py::handle q_h,
-                       std::int64_t seed, std::uint64_t base) {
+py::array_t<std::int64_t> lookup_table(py::handle keys_h) {
     auto keys = need<std::uint64_t>(keys_h, "keys", 1);
+    const std::int64_t n = keys.shape(0);
+    const std::int64_t m = fastnas::lookup::table_size(n);
+    py::array_t<std::int64_t> table(m);
+    const std::uint64_t* K = keys.data();
+    std::int64_t* T = table.mutable_data();
+    {
+        py::gil_scoped_release release;
+        fastnas::lookup::build_table(K, n, T, m);
+    }
+    return table;
+}
+
+py::tuple lookup_query(py::handle keys_h, bool dense, py::handle table_h, py::handle values_h, py::handle n_seeds_h,
+                       py::handle q_h, std::int64_t seed, std::uint64_t base) {
+    auto keys = need<std::uint64_t>(keys_h, "keys", 1);
+    auto table = need<std::int64_t>(table_h, "table", 1);
     auto values = need<double>(values_h, "values", 2);
     auto n_seeds = need<std::int8_t>(n_seeds_h, "n_seeds", 1);
     auto q = need<std::uint64_t>(q_h, "queries", 1);
@@ -38,19 +53,27 @@ py::tuple lookup_query(py::handle keys_h, bool dense, py::handle values_h, py::h
         throw py::value_error("keys, values and n_seeds must have the same number of rows");
     if (s < 1) throw py::value_error("values must have at least one column");
     if (seed < -1) throw py::value_error("seed must be -1 (sample) or a column index >= 0");
+    const py::ssize_t mt = table.shape(0);
+    if (mt != 0 && mt != fastnas::lookup::table_size(n))
+        throw py::value_error("table has " + std::to_string(mt) + " slots, expected 0 or " +
+                              std::to_string(fastnas::lookup::table_size(n)) + " (build it with lookup_table)");
     py::array_t<double> out(m);
     py::array_t<std::int64_t> rows(m);
     std::int64_t bad;
     {
         const std::uint64_t* K = keys.data();
+        const std::int64_t* T = mt ? table.data() : nullptr;
         const double* V = values.data();
         const std::int8_t* S = n_seeds.data();
         const std::uint64_t* Q = q.data();
         double* O = out.mutable_data();
         std::int64_t* R = rows.mutable_data();
         py::gil_scoped_release release;
-        bad = fastnas::lookup::query(K, n, dense, V, s, S, Q, m, seed, base, O, R);
+        bad = fastnas::lookup::query(K, n, dense, T, mt, V, s, S, Q, m, seed, base, O, R);
     }
+    if (bad >= 0 && rows.data()[bad] == -2)
+        throw py::value_error("query " + std::to_string(bad) + ": corrupt hash table (an entry is not a row, "
+                              "or the probe found no empty slot)");
     if (bad >= 0)
         throw py::value_error("query " + std::to_string(bad) + ": the store's n_seeds entry for row " +
                               std::to_string(rows.data()[bad]) + " is outside 1.." + std::to_string(s));
@@ -71,7 +94,10 @@ std::uint32_t crc32c_py(py::handle data, std::uint32_t crc) {
 }  // namespace
 
 void register_lookup(py::module_& m) {
-    m.def("lookup_query", &lookup_query, py::arg("keys"), py::arg("dense"), py::arg("values"), py::arg("n_seeds"),
+    m.def("lookup_table", &lookup_table, py::arg("keys"),
+          "Open-addressing hash table (int64 row per slot, -1 empty) over sorted uint64 keys; see src/lookup.hpp.");
+    m.def("lookup_query", &lookup_query, py::arg("keys"), py::arg("dense"), py::arg("table"), py::arg("values"),
+          py::arg("n_seeds"),
           py::arg("queries"), py::arg("seed"), py::arg("base"),
           "(values (M,) float64, rows (M,) int64) for uint64 query keys; see src/lookup.hpp.");
     m.def("crc32c", &crc32c_py, py::arg("data"), py::arg("crc") = 0,

@@ -87,6 +87,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "python": "fastnas.nasbench._lookup:py_query",
     },
     "nasbench_crc32c": {"cpp": "fastnas._core:crc32c", "python": "fastnas.nasbench._crc32c:py_crc32c"},
+    "nasbench_table": {"cpp": "fastnas._core:lookup_table", "python": "fastnas.nasbench._lookup:py_table"},
 }
 
 _override: str | None = None

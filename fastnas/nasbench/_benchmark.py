@@ -114,6 +114,18 @@ class Benchmark:
             self._cache["n_seeds"] = a
         return a
 
+    def _table(self) -> np.ndarray:
+        """The key hash table of a sparse store (built on first query, ~ms); empty for dense stores."""
+        t = self._cache.get("table")
+        if t is None:
+            if self._dense:
+                t = np.zeros(0, np.int64)
+            else:
+                keys = np.ascontiguousarray(self._store.column("key"))
+                t = _backend.get("nasbench_table")(keys)
+            self._cache["table"] = t
+        return t
+
     def _f64(self, name: str) -> np.ndarray:
         a = self._store.column(name)
         if a.dtype != np.float64:
@@ -222,8 +234,8 @@ class Benchmark:
                 ns = self._cache.setdefault("ones", np.ones(len(self), np.int8))
         else:
             ns = self._n_seeds()
-        out, rows = _backend.get("nasbench_query")(self._store.column("key"), self._dense, values, ns,
-                                                   q, seed_arg, int(base))
+        out, rows = _backend.get("nasbench_query")(self._store.column("key"), self._dense, self._table(), values,
+                                                   ns, q, seed_arg, int(base))
         if rows.size and rows.min() < 0 and missing == "raise":
             j = int(np.flatnonzero(rows < 0)[0])
             raise KeyError(f"position {j}: key {int(q[j])} is not in {self.name}/{self.dataset} "

@@ -22,13 +22,29 @@ def test_has_compiled_and_python():
     assert {"cpp", "python"} <= set(IMPLS)
 
 
-@pytest.mark.parametrize("dense", [True, False])
+TABLES = _backend.implementations("nasbench_table")
+
+
+def test_tables_equal():
+    keys = _case(False, n=300)[0]
+    ref = TABLES["python"](keys)
+    assert len(ref) == 1024 and (ref >= 0).sum() == 300
+    for name, fn in TABLES.items():
+        np.testing.assert_array_equal(fn(keys), ref, err_msg=name)
+    for fn in TABLES.values():
+        with pytest.raises(TypeError):
+            fn(keys.astype(np.int64))
+
+
+@pytest.mark.parametrize("mode", ["dense", "binary", "hash"])
 @pytest.mark.parametrize("seed", [-1, 0, 1, 2])
-def test_results_equal(dense, seed):
+def test_results_equal(mode, seed):
+    dense = mode == "dense"
     keys, values, ns, q = _case(dense)
+    table = TABLES["python"](keys) if mode == "hash" else np.zeros(0, np.int64)
     ref = None
     for name, fn in IMPLS.items():
-        out, rows = fn(keys, dense, values, ns, q, seed, 12345)
+        out, rows = fn(keys, dense, table, values, ns, q, seed, 12345)
         if ref is None:
             ref = (out, rows)
         else:
@@ -42,6 +58,10 @@ def test_results_equal(dense, seed):
 
 BAD = [
     ("keys float", lambda k, v, n, q: (k.astype(float), v, n, q), TypeError),
+    ("table size", lambda k, v, n, q: (k, v, n, q, np.full(5, -1, np.int64)), ValueError),
+    ("table corrupt", lambda k, v, n, q: (k, v, n, q, np.full(128, 10**6, np.int64)), ValueError),
+    ("table full", lambda k, v, n, q: (k, v, n, q, np.zeros(128, np.int64)), ValueError),
+    ("table int32", lambda k, v, n, q: (k, v, n, q, np.full(128, -1, np.int32)), TypeError),
     ("values f32", lambda k, v, n, q: (k, v.astype(np.float32), n, q), TypeError),
     ("values 1-d", lambda k, v, n, q: (k, v[:, 0], n, q), ValueError),
     ("rows differ", lambda k, v, n, q: (k, v[:-1], n, q), ValueError),
@@ -53,14 +73,15 @@ BAD = [
 
 @pytest.mark.parametrize("label,mutate,exc", BAD, ids=[b[0] for b in BAD])
 def test_errors_equal(label, mutate, exc):
-    args = mutate(*_case(False))
+    args = mutate(*_case(False, n=40))
+    table = args[4] if len(args) > 4 else np.zeros(0, np.int64)
     for name, fn in IMPLS.items():
         with pytest.raises(exc):
-            fn(args[0], False, args[1], args[2], args[3], -1, 1)
+            fn(args[0], False, table, args[1], args[2], args[3], -1, 1)
 
 
 def test_bad_seed_argument():
     keys, values, ns, q = _case(True)
     for fn in IMPLS.values():
         with pytest.raises(ValueError):
-            fn(keys, True, values, ns, q, -2, 1)
+            fn(keys, True, np.zeros(0, np.int64), values, ns, q, -2, 1)

@@ -22,7 +22,12 @@ def test_matches_definition(keys, extra, pick, s, seed, base):
     q = [int(keys[p % n]) for p in pick] if n else []
     q = np.array(q + extra, dtype=np.uint64)
     dense = bool(n and int(keys[-1]) == n - 1)
-    out, rows = _backend.get("nasbench_query")(keys, dense, values, ns, q, seed, base)
+    got = []
+    for table in (np.zeros(0, np.int64), _backend.get("nasbench_table")(keys)):
+        got.append(_backend.get("nasbench_query")(keys, dense, table, values, ns, q, seed, base))
+    np.testing.assert_array_equal(got[0][0], got[1][0])
+    np.testing.assert_array_equal(got[0][1], got[1][1])
+    out, rows = got[0]
     pos = {int(k): i for i, k in enumerate(keys)}
     for j, k in enumerate(q.tolist()):
         r = pos.get(k, -1)
