@@ -76,6 +76,81 @@ def nb201_convert_cmd(cells, src, dst):
         click.echo("\t".join(str(cols[n][i]) for n in names))
 
 
+# darts (fastnas/spaces/darts*)
+_DARTS_FORMATS = ("zc", "genotype")
+
+
+@main.group("darts")
+def darts_cmd():
+    """DARTS / NAS-Bench-301 cells: convert between formats, keys, validity."""
+
+
+@darts_cmd.command("convert")
+@click.argument("cells", nargs=-1, required=True)
+@click.option("--from", "src", type=click.Choice(_DARTS_FORMATS), default="zc", show_default=True,
+              help="format of CELLS (zc: '[[(0, 3), ...], [...]]'; genotype: 'Genotype(normal=[...], ...)')")
+@click.option("--to", "dst", type=click.Choice(_DARTS_FORMATS + ("key", "valid")), multiple=True,
+              help="output columns (repeatable; default: every format, key and valid)")
+def darts_convert_cmd(cells, src, dst):
+    """Print CELLS in other formats, one tab-separated line per cell."""
+    from fastnas.spaces.darts import DARTS
+
+    space = DARTS()
+    try:
+        c = DARTS.from_zc_keys(list(cells)) if src == "zc" else DARTS.from_genotype(list(cells))
+        valid = space.is_valid(c)
+        keys = [str(int(k)) for k in space.key(c[valid])]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="CELLS") from None
+    key_col = iter(keys)
+    cols = {
+        "zc": DARTS.to_zc_keys(c), "genotype": DARTS.to_genotype(c, as_strings=True),
+        "key": [next(key_col) if v else "" for v in valid.tolist()], "valid": valid.tolist(),
+    }
+    names = list(dst) or list(cols)
+    click.echo("\t".join(names))
+    for i in range(len(c)):
+        click.echo("\t".join(str(cols[n][i]) for n in names))
+
+
+# nbgraph (fastnas/spaces/nbgraph*)
+_NBGRAPH_FORMATS = ("string", "hash")
+
+
+@main.group("nbgraph")
+def nbgraph_cmd():
+    """NAS-Bench-Graph architectures: convert, canonical benchmark key, validity."""
+
+
+@nbgraph_cmd.command("convert")
+@click.argument("cells", nargs=-1, required=True)
+@click.option("--from", "src", type=click.Choice(_NBGRAPH_FORMATS), default="string", show_default=True,
+              help="format of CELLS (string: 'link=0,1,2,3 ops=skip,skip,gcn,gcn'; hash: 88811)")
+@click.option("--to", "dst", type=click.Choice(_NBGRAPH_FORMATS + ("canonical", "valid")), multiple=True,
+              help="output columns (repeatable; default: all)")
+@click.option("--dataset", default=None, help="proteins restricts the ops")
+def nbgraph_convert_cmd(cells, src, dst, dataset):
+    """Print CELLS in other formats, one tab-separated line per cell."""
+    from fastnas.spaces.nbgraph import NBGraph
+
+    space = NBGraph(dataset)
+    try:
+        if src == "string":
+            c = NBGraph.from_strings(list(cells))
+        else:
+            c = NBGraph.from_hash([int(x) for x in cells])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="CELLS") from None
+    cols = {
+        "string": NBGraph.to_strings(c), "hash": NBGraph.to_hash(c).tolist(),
+        "canonical": NBGraph.to_strings(space.canonical(c)), "valid": space.is_valid(c).tolist(),
+    }
+    names = list(dst) or list(cols)
+    click.echo("\t".join(names))
+    for i in range(len(c)):
+        click.echo("\t".join(str(cols[n][i]) for n in names))
+
+
 # ---- data / query (fastnas.nasbench) ---------------------------------------------------------
 @main.group("data")
 def data_group():
