@@ -252,6 +252,73 @@ def query_cmd(name, cells, dataset, metric, split, seed, epoch, root):
 
 
 # ---- search / simulate (fastnas.search, fastnas.sim) -----------------------------------------
+@main.command("search")
+@click.argument("algorithm")
+@click.option("--benchmark", default="nb201/cifar10-valid", show_default=True, help="name/dataset")
+@click.option("--budget", default=150, show_default=True, help="queries")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--batch-size", default=None, type=int, help="cells per ask (default: the algorithm's)")
+@click.option("--param", "-p", multiple=True, help="algorithm parameter KEY=VALUE (repeatable)")
+@click.option("--save", default=None, help="write the optimizer state (.npz) here")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def search_cmd(algorithm, benchmark, budget, seed, batch_size, param, save, quiet):
+    """One search run; prints the best cell and its validation accuracy."""
+    from fastnas.search import Oracle, make, run
+    from fastnas.sim._trial import resolve_benchmark
+    from fastnas.sim.config import parse_value
+
+    params = {}
+    for kv in param:
+        k, sep, v = kv.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {kv!r}", param_hint="--param")
+        params[k] = parse_value(v)
+    bench = resolve_benchmark(benchmark)
+    opt = make(algorithm, bench.space, seed=seed, **params)
+    oracle = Oracle(bench, budget=budget)
+    run(opt, oracle, batch_size=batch_size, progress=not quiet)
+    cell, value = opt.best()
+    click.echo(f"best: {bench.space.to_strings(cell)[0]}")
+    click.echo(f"validation accuracy: {value:.4f}  ({oracle.n_queries} queries, "
+               f"{oracle.time_used / 3600:.1f} simulated GPU hours)")
+    if save:
+        opt.save(save)
+
+
+@main.command("simulate")
+@click.option("--config", "config_path", default=None, help="JSON or TOML file of simulate() arguments")
+@click.option("--algorithms", default=None, help="comma-separated names, e.g. random,evolution,bananas")
+@click.option("--benchmarks", default=None, help="comma-separated name/dataset specs")
+@click.option("--trials", default=None, type=int)
+@click.option("--budget", default=None, type=int)
+@click.option("--seed", default=None, type=int)
+@click.option("--backend", default=None, type=click.Choice(["serial", "processes", "ray"]))
+@click.option("--workers", "n_workers", default=None, type=int)
+@click.option("--address", default=None, help="Ray cluster address")
+@click.option("--out", default=None, help="results folder (resumes if it holds this simulation)")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def simulate_cmd(config_path, algorithms, benchmarks, trials, budget, seed, backend, n_workers, address, out, quiet):
+    """Many seeded trials; prints the final regret table, writes results, table and plots to --out."""
+    import os
+
+    from fastnas.sim import simulate
+    from fastnas.sim.config import read_config
+
+    cfg = read_config(config_path) if config_path else {}
+    flags = {"algorithms": algorithms.split(",") if algorithms else None,
+             "benchmarks": benchmarks.split(",") if benchmarks else None, "trials": trials, "budget": budget,
+             "seed": seed, "backend": backend, "n_workers": n_workers, "address": address, "out": out}
+    cfg.update({k: v for k, v in flags.items() if v is not None})
+    cfg.setdefault("algorithms", ["random", "evolution"])
+    cfg.setdefault("benchmarks", ["nb201/cifar10-valid"])
+    cfg.setdefault("out", "sim-out")
+    res = simulate(progress=not quiet, **cfg)
+    table = res.table()
+    click.echo(table.to_string(index=False))
+    table.to_csv(os.path.join(cfg["out"], "table.csv"), index=False)
+    click.echo(f"plot: {res.plot()}")
+
+
 # ---- predictors ------------------------------------------------------------------------------
 # ---- automl ----------------------------------------------------------------------------------
 @main.command("automl")

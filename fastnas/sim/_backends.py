@@ -20,7 +20,7 @@ BACKENDS = ("serial", "processes", "ray")
 
 def chunks(specs: list[TrialSpec], n_workers: int, chunk_size: int | None) -> list[list[TrialSpec]]:
     if chunk_size is None:
-        chunk_size = max(1, min(32, len(specs) // (4 * max(1, n_workers)) or 1))
+        chunk_size = max(1, min(8, len(specs) // (4 * max(1, n_workers)) or 1))
     return [specs[i:i + chunk_size] for i in range(0, len(specs), chunk_size)]
 
 
