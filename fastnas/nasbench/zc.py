@@ -85,12 +85,10 @@ class ZCTable:
         if self.space == "nb201":
             return get_space("nb201").from_naslib(self.arch)
         if self.space == "nb101":
-            space = get_space("nb101")
-            specs = []
-            for row in self.arch.astype(np.int64):
-                m = row[:49].reshape(7, 7)
-                specs.append((m, [_NB101_OPS[int(o)] for o in row[49:]]))
-            return space.from_specs(specs)
+            rows = self.arch.astype(np.int64)
+            mats = [row[:49].reshape(7, 7).tolist() for row in rows]
+            ops = [[_NB101_OPS[int(o)] for o in row[49:]] for row in rows]
+            return get_space("nb101").from_specs(mats, ops)
         return get_space("darts").from_zc_keys(self.naslib_keys())
 
     def table(self):
