@@ -132,3 +132,20 @@ def test_bad_files_are_named_and_leave_nothing(tmp_path):
             pickle.dump(_whole(("12",)), fh)
         convert_nb201(f, out, progress=False)
     assert not out.exists()
+
+
+def test_pth_legacy_format_and_without_torch(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    legacy = tmp_path / "NAS-Bench-201-v1_0-e61699.pth"  # v1_0 predates torch's zip format
+    torch.save(_whole(("full", "less")), legacy, _use_new_zipfile_serialization=False)
+    convert_nb201(legacy, tmp_path / "a", progress=False)
+    _check(tmp_path / "a")
+    z = tmp_path / "NAS-Bench-201-v1_1-096897.pth"
+    torch.save(_whole(("full",)), z)
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # torch absent: the zip's data.pkl is read directly
+    convert_nb201(z, tmp_path / "b", progress=False)
+    _check(tmp_path / "b")
+    with pytest.raises(FormatError, match="zip format"):
+        convert_nb201(legacy, tmp_path / "c", progress=False)
