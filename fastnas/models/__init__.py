@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._build import build
 
 __all__ = ["build", "NB201Network", "nb201_param_counts", "NB101Network", "DARTSNetwork", "GNNNetwork",
-           "nbgraph_param_counts", "NBGRAPH_SETTINGS", "nb101_param_counts"]
+           "nbgraph_param_counts", "NBGRAPH_SETTINGS", "nb101_param_counts", "darts_param_counts"]
 
 _LAZY = {
     "NB201Network": "fastnas.models.nb201",
@@ -17,6 +17,7 @@ _LAZY = {
     "NB101Network": "fastnas.models.nb101",
     "nb101_param_counts": "fastnas.models.nb101",
     "DARTSNetwork": "fastnas.models.darts",
+    "darts_param_counts": "fastnas.models.darts",
     "GNNNetwork": "fastnas.models.nbgraph",
     "nbgraph_param_counts": "fastnas.models.nbgraph",
     "NBGRAPH_SETTINGS": "fastnas.models.nbgraph",

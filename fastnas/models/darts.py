@@ -22,7 +22,7 @@ from torch import nn
 
 from ._layers import ReLUConvBN
 
-__all__ = ["DARTSNetwork", "DARTSCell", "DARTS_OPS", "check_darts_genotype"]
+__all__ = ["DARTSNetwork", "DARTSCell", "DARTS_OPS", "check_darts_genotype", "darts_param_counts"]
 
 DARTS_OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
              "dil_conv_5x5")
@@ -31,25 +31,26 @@ DARTS_OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "se
 class SepConv(nn.Sequential):
     """Separable convolution applied twice: (ReLU, depthwise k x k, pointwise 1x1, BN) x 2."""
 
-    def __init__(self, c_in: int, c_out: int, k: int, stride: int, pad: int):
+    def __init__(self, c_in: int, c_out: int, k: int, stride: int, pad: int, affine: bool = True):
         super().__init__(
             nn.ReLU(inplace=False),
             nn.Conv2d(c_in, c_in, k, stride, pad, groups=c_in, bias=False),
-            nn.Conv2d(c_in, c_in, 1, bias=False), nn.BatchNorm2d(c_in),
+            nn.Conv2d(c_in, c_in, 1, bias=False), nn.BatchNorm2d(c_in, affine=affine),
             nn.ReLU(inplace=False),
             nn.Conv2d(c_in, c_in, k, 1, pad, groups=c_in, bias=False),
-            nn.Conv2d(c_in, c_out, 1, bias=False), nn.BatchNorm2d(c_out),
+            nn.Conv2d(c_in, c_out, 1, bias=False), nn.BatchNorm2d(c_out, affine=affine),
         )
 
 
 class DilConv(nn.Sequential):
     """Dilated separable convolution: ReLU, depthwise k x k with dilation 2, pointwise 1x1, BN."""
 
-    def __init__(self, c_in: int, c_out: int, k: int, stride: int, pad: int, dilation: int = 2):
+    def __init__(self, c_in: int, c_out: int, k: int, stride: int, pad: int, dilation: int = 2,
+                 affine: bool = True):
         super().__init__(
             nn.ReLU(inplace=False),
             nn.Conv2d(c_in, c_in, k, stride, pad, dilation=dilation, groups=c_in, bias=False),
-            nn.Conv2d(c_in, c_out, 1, bias=False), nn.BatchNorm2d(c_out),
+            nn.Conv2d(c_in, c_out, 1, bias=False), nn.BatchNorm2d(c_out, affine=affine),
         )
 
 
@@ -57,13 +58,13 @@ class FactorizedReduce(nn.Module):
     """Halve the resolution with two stride-2 1x1 convolutions on offset grids, concatenated, then BN.
     (The offset grid is padded on the far side so odd sizes work; for even sizes this is the DARTS op.)"""
 
-    def __init__(self, c_in: int, c_out: int):
+    def __init__(self, c_in: int, c_out: int, affine: bool = True):
         super().__init__()
         if c_out % 2:
             raise ValueError(f"FactorizedReduce needs an even number of output channels, got {c_out}")
         self.conv_1 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
         self.conv_2 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
-        self.bn = nn.BatchNorm2d(c_out)
+        self.bn = nn.BatchNorm2d(c_out, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.relu(x)
@@ -71,20 +72,20 @@ class FactorizedReduce(nn.Module):
         return self.bn(torch.cat([self.conv_1(x), self.conv_2(shifted)], dim=1))
 
 
-def _op(code: int, c: int, stride: int, pool_bn: bool) -> nn.Module:
+def _op(code: int, c: int, stride: int, pool_bn: bool, affine: bool = True) -> nn.Module:
     if code in (0, 1):
         pool = (nn.MaxPool2d(3, stride, padding=1) if code == 0
                 else nn.AvgPool2d(3, stride, padding=1, count_include_pad=False))
         return nn.Sequential(pool, nn.BatchNorm2d(c, affine=False)) if pool_bn else pool
     if code == 2:
-        return nn.Identity() if stride == 1 else FactorizedReduce(c, c)
+        return nn.Identity() if stride == 1 else FactorizedReduce(c, c, affine)
     if code == 3:
-        return SepConv(c, c, 3, stride, 1)
+        return SepConv(c, c, 3, stride, 1, affine)
     if code == 4:
-        return SepConv(c, c, 5, stride, 2)
+        return SepConv(c, c, 5, stride, 2, affine)
     if code == 5:
-        return DilConv(c, c, 3, stride, 2)
-    return DilConv(c, c, 5, stride, 4)
+        return DilConv(c, c, 3, stride, 2, affine=affine)
+    return DilConv(c, c, 5, stride, 4, affine=affine)
 
 
 def check_darts_genotype(cell, name: str = "cell") -> np.ndarray:
@@ -108,13 +109,13 @@ class DARTSCell(nn.Module):
     """One DARTS cell: inputs (c_{k-2}, c_{k-1}) with ``c_pp`` and ``c_p`` channels, output ``4 * c``."""
 
     def __init__(self, genotype: np.ndarray, c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool,
-                 pool_bn: bool = False):
+                 pool_bn: bool = False, op_affine: bool = True):
         super().__init__()
         self.pre0 = FactorizedReduce(c_pp, c) if reduction_prev else ReLUConvBN(c_pp, c, 1, 1, 0)
         self.pre1 = ReLUConvBN(c_p, c, 1, 1, 0)
         self.inputs = tuple(int(i) for i in genotype[:, 0])
         self.ops = nn.ModuleList(
-            _op(int(op), c, 2 if (reduction and int(inp) < 2) else 1, pool_bn) for inp, op in genotype)
+            _op(int(op), c, 2 if (reduction and int(inp) < 2) else 1, pool_bn, op_affine) for inp, op in genotype)
         self.reduction = reduction
         self.drop_path_prob = 0.0
 
@@ -150,6 +151,10 @@ class DARTSNetwork(nn.Module):
         the default, has none).
     drop_path_prob : float
         Drop-path probability in training mode (DARTS trains with 0.2; default 0).
+    op_affine : bool
+        Learnable scale/shift in the BNs inside the cell ops (DARTS evaluation network: True). NASLib's
+        NAS-Bench-301 graph uses non-affine BNs there: with ``op_affine=False`` (C=32, 8 layers) the parameter
+        counts equal NAS-Bench-Suite-Zero's ``params`` for all 725 of its DARTS cells.
 
     Examples
     --------
@@ -161,7 +166,7 @@ class DARTSNetwork(nn.Module):
     """
 
     def __init__(self, normal, reduce, C: int = 32, layers: int = 8, num_classes: int = 10, in_channels: int = 3,
-                 pool_bn: bool = False, drop_path_prob: float = 0.0):
+                 pool_bn: bool = False, drop_path_prob: float = 0.0, op_affine: bool = True):
         super().__init__()
         from .nb201 import _check_positive
 
@@ -181,7 +186,7 @@ class DARTSNetwork(nn.Module):
             if reduction:
                 c *= 2
             geno = self.reduce if reduction else self.normal
-            cells.append(DARTSCell(geno, c_pp, c_p, c, reduction, reduction_prev, pool_bn))
+            cells.append(DARTSCell(geno, c_pp, c_p, c, reduction, reduction_prev, pool_bn, op_affine))
             reduction_prev = reduction
             c_pp, c_p = c_p, 4 * c
         self.cells = nn.ModuleList(cells)
@@ -235,3 +240,56 @@ def _genotype_of(cell) -> tuple[np.ndarray, np.ndarray]:
     if g.shape != (2, 8, 2):
         raise ValueError(f"a DARTS genotype array has shape (2, 8, 2) (normal, reduce), got {g.shape}")
     return g[0], g[1]
+
+
+def darts_param_counts(genotypes, C: int = 32, layers: int = 8, num_classes: int = 10, in_channels: int = 3,
+                       op_affine: bool = True) -> np.ndarray:
+    """Trainable-parameter counts of ``DARTSNetwork`` for a batch of genotypes, without building networks.
+
+    ``genotypes``: (n, 2, 8, 2) integer array of (input, op) pairs (normal, reduction) or a DARTS ``Cells``
+    batch (fields ``inputs``, ``ops``). Vectorised over rows. Per op at c channels: sep_conv_k
+    ``2 (k^2 c + c^2)``, dil_conv_k ``k^2 c + c^2``, skip with stride 2 (factorized reduce) ``c^2``, pools 0, plus
+    2c per BN when ``op_affine``; each cell's two 1x1 preprocessings ``(c_pp + c_p) c + 4c``.
+
+    >>> g = [[[0, 3], [1, 3], [0, 3], [1, 3], [1, 3], [0, 2], [0, 2], [2, 5]],
+    ...      [[0, 0], [1, 0], [2, 2], [1, 0], [0, 0], [2, 2], [2, 2], [1, 0]]]
+    >>> darts_param_counts([g], C=36, layers=20).tolist()  # DARTS_V2, as logged by DARTS
+    [3349342]
+    """
+    if hasattr(genotypes, "arrays"):
+        a = genotypes.arrays()
+        g = np.stack([np.asarray(a["inputs"]), np.asarray(a["ops"])], axis=-1)
+    else:
+        g = np.asarray(genotypes)
+    if g.ndim != 4 or g.shape[1:] != (2, 8, 2):
+        raise ValueError(f"genotypes must have shape (n, 2, 8, 2), got {g.shape}")
+    for r in range(len(g)):
+        for k, name in ((0, "normal cell"), (1, "reduction cell")):
+            try:
+                check_darts_genotype(g[r, k], name)
+            except (ValueError, TypeError) as exc:
+                raise type(exc)(f"row {r}: {exc}") from None
+    g = g.astype(np.int64)
+    inputs, ops = g[..., 0], g[..., 1]
+    bn = 2 if op_affine else 0
+
+    def op_params(op, stride2, c):  # arrays (n, 8) -> (n,) summed
+        p = np.zeros(op.shape, dtype=np.int64)
+        for code, k in ((3, 3), (4, 5)):
+            p += (op == code) * (2 * (k * k * c + c * c) + 2 * bn * c)
+        for code, k in ((5, 3), (6, 5)):
+            p += (op == code) * (k * k * c + c * c + bn * c)
+        p += ((op == 2) & stride2) * (c * c + bn * c)
+        return p.sum(axis=1)
+
+    total = np.full(len(g), 9 * in_channels * 3 * C + 2 * 3 * C, dtype=np.int64)
+    c_pp, c_p, c = 3 * C, 3 * C, C
+    for i in range(layers):
+        reduction = i in (layers // 3, 2 * layers // 3)
+        if reduction:
+            c *= 2
+        k = 1 if reduction else 0
+        total += (c_pp + c_p) * c + 4 * c
+        total += op_params(ops[:, k], (inputs[:, k] < 2) & reduction, c)
+        c_pp, c_p = c_p, 4 * c
+    return total + c_p * num_classes + num_classes

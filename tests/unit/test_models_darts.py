@@ -102,3 +102,39 @@ def test_build_from_space_cells():
     assert n_params(net) == 3349342
     with pytest.raises(ValueError, match="batch of 2"):
         build("darts", type(cells).concat([cells, cells]))
+
+
+def test_nas_bench_suite_zero_params_all_cells():
+    """NAS-Bench-Suite-Zero's ``params`` of its 725 DARTS cells (NASLib's NB301 graph: C=32, 8 layers, non-affine
+    BNs inside the ops), vendored in the package: the analytic counts match every cell, and built networks
+    match the analytic counts."""
+    from fastnas.models.darts import darts_param_counts
+
+    table = pytest.importorskip("fastnas.nasbench").load_zc("darts")
+    published = np.round(table.scores("params") * 1e6).astype(np.int64)
+    assert len(published) == 725
+    assert np.array_equal(darts_param_counts(table.arch, op_affine=False), published)
+    for i in (0, 724):
+        g = table.arch[i]
+        assert n_params(DARTSNetwork(g[0], g[1], op_affine=False)) == published[i]
+    # the evaluation network (affine BNs) has 2c more per op BN: never fewer parameters
+    assert (darts_param_counts(table.arch) > published).all()
+
+
+def test_analytic_counts_match_built_networks():
+    from fastnas.models.darts import darts_param_counts
+
+    rng = np.random.default_rng(0)
+    g = np.zeros((4, 2, 8, 2), np.int64)
+    for r in range(4):
+        for c in range(2):
+            for e in range(8):
+                g[r, c, e] = (rng.integers(0, e // 2 + 2), rng.integers(0, 7))
+    for kw in (dict(C=4, layers=5), dict(C=2, layers=3, op_affine=False, num_classes=3, in_channels=1)):
+        want = darts_param_counts(g, **kw)
+        got = [n_params(DARTSNetwork(x[0], x[1], **kw)) for x in g]
+        assert want.tolist() == got
+    with pytest.raises(ValueError, match="row 1: reduction cell: edge 0"):
+        bad = g.copy()
+        bad[1, 1, 0, 0] = 5
+        darts_param_counts(bad)

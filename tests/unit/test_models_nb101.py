@@ -102,3 +102,16 @@ def test_build_dispatch_from_space_cells():
     cells = cells_type(matrix=mp, ops=np.array([README_OPS], np.int8), n_vertices=np.array([7], np.int8))
     net = build("nb101", cells, width=4)
     assert n_params(net) == n_params(NB101Network(README_M, README_OPS, stem_channels=4))
+
+
+def test_nas_bench_suite_zero_params_all_cells():
+    """NAS-Bench-Suite-Zero's ``params`` (MB) of its 500 NB101 cells, vendored in the package: every cell matches.
+    The NASLib flat key is the 7x7 matrix row-major, then ops input 0, output 1, maxpool 2, conv1x1 3, conv3x3 4."""
+    table = pytest.importorskip("fastnas.nasbench").load_zc("nb101")
+    arch = np.asarray(table.arch, dtype=np.int64)
+    to_ours = np.array([-1, -2, 2, 1, 0])
+    matrix = arch[:, :49].reshape(-1, 7, 7).astype(np.uint8)
+    ops = to_ours[arch[:, 49:]].astype(np.int8)
+    published = np.round(table.scores("params") * 1e6).astype(np.int64)
+    assert len(published) == 500
+    assert np.array_equal(nb101_param_counts(matrix, ops), published)
