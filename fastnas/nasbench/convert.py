@@ -49,12 +49,13 @@ def parse_cells(bench, texts):
                  for t in texts]
         return space.cells_type.concat(parts)
     if space.name == "nb101":
-        specs = []
+        mats, ops = [], []
         for t in texts:
             try:
                 d = json.loads(t)
-                specs.append((d["matrix"], d["ops"]))
+                mats.append(d["matrix"])
+                ops.append(d["ops"])
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"NB101 cells are JSON specs with 'matrix' and 'ops', got {t!r}") from exc
-        return space.from_specs(specs)
+        return space.from_specs(mats, ops)
     raise ValueError(f"the CLI cannot parse cells of space {space.name!r}; use the Python API")

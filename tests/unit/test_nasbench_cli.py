@@ -5,6 +5,7 @@ import bz2
 import json
 import pickle
 
+import pytest
 from click.testing import CliRunner
 
 from fastnas.cli import main
@@ -50,3 +51,22 @@ def test_convert_then_query(tmp_path):
     (tmp_path / "bad.pth").write_bytes(b"nope")
     r = CliRunner().invoke(main, ["data", "convert", str(tmp_path / "bad.pth"), "--root", str(tmp_path / "s2")])
     assert r.exit_code != 0 and "bad.pth" in r.output
+
+
+def test_nb101_convert_and_query_spec(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_nasbench_nb101_tfrecord import CELLS, _acc, _write  # the format-exact fixture writer
+
+    f = _write(tmp_path / "nasbench_only108.tfrecord")
+    r = CliRunner().invoke(main, ["data", "convert", str(f), "--root", str(tmp_path / "s"), "--quiet"])
+    assert r.exit_code == 0, r.output
+    spec = json.dumps({"matrix": CELLS[1][0], "ops": CELLS[1][1]})
+    r = CliRunner().invoke(main, ["query", "nb101", "--root", str(tmp_path / "s"), "--split", "test", "--seed", "0",
+                                  spec])
+    assert r.exit_code == 0, r.output
+    assert float(r.output.split()[0]) == pytest.approx(100 * _acc(1, 108, 0, 2), rel=1e-5)
+    r = CliRunner().invoke(main, ["query", "nb101", "--root", str(tmp_path / "s"), "not json"])
+    assert r.exit_code != 0 and "JSON" in r.output
