@@ -162,3 +162,16 @@ def test_zc_parse_fuzz_agrees(row, pos, how, ch):
     pos = pos % len(k)
     k = {"del": k[:pos] + k[pos + 1:], "ins": k[:pos] + ch + k[pos:], "rep": k[:pos] + ch + k[pos + 1:]}[how]
     _agree("darts_parse_zc", [k])
+
+
+@given(st.integers(1, 6), st.integers(0, 2**32 - 1), st.sampled_from(ARRAY_OPS))
+def test_fuzzed_arrays_agree(n, seed, op):
+    """Arbitrary int8 codes (mostly in range, some not, duplicates likely): same result or same error."""
+    rng = np.random.default_rng(seed)
+    i = rng.integers(-1, 6, size=(n, 2, 8)).astype(np.int8)
+    i = np.minimum(i, np.arange(8) // 2 + 1 + (rng.random((n, 2, 8)) < 0.05)).astype(np.int8)
+    o = rng.integers(0, 7, size=(n, 2, 8)).astype(np.int8)
+    o[rng.random((n, 2, 8)) < 0.02] = 7
+    if op == "darts_sample":
+        return
+    _agree(op, *([i, o] + ([1.0, seed] if op == "darts_mutate" else [50] if op == "darts_path" else [])))

@@ -109,3 +109,32 @@ def test_bad_masks_equal(mask):
         for fn in _backend.implementations(op).values():
             with pytest.raises(ValueError):
                 call(fn)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.integers(1, 8), st.integers(0, 2**32 - 1),
+       st.sampled_from([op for op in OPS if op not in ("nbgraph_sample", "nbgraph_unhash")]),
+       st.sampled_from(MASKS))
+def test_fuzzed_arrays_agree(n, seed, op, mask):
+    """Arbitrary codes (mostly in range): the same result or the same exception type on every backend."""
+    rng = np.random.default_rng(seed)
+    l = rng.integers(0, 10 if rng.random() < 0.2 else 9, size=n).astype(np.int8)
+    o = rng.integers(0, 10 if rng.random() < 0.2 else 9, size=(n, 4)).astype(np.int8)
+    args = (l, o)
+    if op in ("nbgraph_is_valid", "nbgraph_neighbors"):
+        args += (mask,)
+    elif op == "nbgraph_mutate":
+        args += (mask, 1.0, seed)
+    outs = []
+    for fn in _backend.implementations(op).values():
+        try:
+            outs.append(("ok", fn(*args)))
+        except Exception as exc:
+            outs.append(("err", type(exc)))
+    assert outs[0][0] == outs[1][0]
+    if outs[0][0] == "ok":
+        assert _same(outs[0][1], outs[1][1])
+    else:
+        assert outs[0][1] == outs[1][1]
