@@ -1,7 +1,8 @@
 """Network builders and trainer throughput.
 
-* ``nb201_params``: the vectorised analytic parameter count over all 15,625 NB201 cells, beside the reference
-  (build each network at the benchmark's width and count its parameters) on a sample; cells/s = cells / time.
+* ``nb201_params`` / ``darts_params`` / ``nb101_params``: the analytic parameter counts (vectorised for NB201 and
+  DARTS, a Python loop for NB101) beside the reference (build each network at the benchmark's width and count
+  its parameters) on a sample; cells/s = cells / time.
 * ``build_<space>``: building one network at the benchmark's width (NB201 C=16 N=5, NB101 stem 128, DARTS C=32
   8 layers, NAS-Bench-Graph on Cora settings).
 * ``fit_epoch``: one training epoch of a small NB201 network (C=8, N=1) on 512 8x8 images, batch 64.
@@ -20,7 +21,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from fastnas.models import build  # noqa: E402
-from fastnas.models.nb101 import NB101Network  # noqa: E402
+from fastnas.models.darts import DARTSNetwork, darts_param_counts  # noqa: E402
+from fastnas.models.nb101 import NB101Network, nb101_param_counts  # noqa: E402
 from fastnas.models.nb201 import nb201_param_counts  # noqa: E402
 from fastnas.models.nbgraph import GNNNetwork  # noqa: E402
 
@@ -46,8 +48,23 @@ def _fit_epoch():
     return lambda: fit(net, (X, y), epochs=1, batch_size=64, seed=0, progress=False)
 
 
+RNG = np.random.default_rng(1)
+GENOS = np.stack([np.stack([np.stack([RNG.integers(0, e // 2 + 2, 2000) for e in range(8)], -1),
+                            RNG.integers(0, 7, (2000, 8))], -1) for _ in range(2)], 1)  # (2000, 2, 8, 2)
+NB101_M = np.repeat(README_M[None], 2000, 0)
+NB101_O = np.repeat(np.array([[-1, 0, 2, 0, 0, 1, -2]], np.int8), 2000, 0)
+
+
+def _n(net) -> int:
+    return sum(p.numel() for p in net.parameters())
+
+
 CASES = {
     "nb201_params": (lambda: nb201_param_counts(ALL_OPS), len(ALL_OPS), lambda: _count_built(SAMPLE), len(SAMPLE)),
+    "darts_params": (lambda: darts_param_counts(GENOS), len(GENOS),
+                     lambda: [_n(DARTSNetwork(g[0], g[1])) for g in GENOS[:10]], 10),
+    "nb101_params": (lambda: nb101_param_counts(NB101_M, NB101_O), len(NB101_M),
+                     lambda: [_n(NB101Network(m, o)) for m, o in zip(NB101_M[:5], NB101_O[:5])], 5),
     "build_nb201": (lambda: build("nb201", SAMPLE[0]), 1, None, 0),
     "build_nb101": (lambda: NB101Network(README_M, [-1, 0, 2, 0, 0, 1, -2]), 1, None, 0),
     "build_darts": (lambda: build("darts", DARTS_V2), 1, None, 0),
@@ -100,10 +117,11 @@ def main() -> None:
     torch.set_num_threads(1)
     print("| op | fastnas | reference | speed-up | note |")
     print("|---|---|---|---|---|")
-    fn, n, ref, m = CASES["nb201_params"]
-    a, b = _best(fn), _best(ref, 1)
-    print(f"| nb201_params | {n / a:,.0f} cells/s | {m / b:,.1f} cells/s | {(n / a) / (m / b):,.0f}x | "
-          "analytic count vs build + count |")
+    for name in ("nb201_params", "darts_params", "nb101_params"):
+        fn, n, ref, m = CASES[name]
+        a, b = _best(fn), _best(ref, 1)
+        print(f"| {name} | {n / a:,.0f} cells/s | {m / b:,.1f} cells/s | {(n / a) / (m / b):,.0f}x | "
+              "analytic count vs build + count |")
     for name in ("build_nb201", "build_nb101", "build_darts", "build_nbgraph"):
         t = _best(CASES[name][0])
         print(f"| {name} | {1 / t:,.1f} networks/s | | | benchmark width |")

@@ -263,12 +263,16 @@ def darts_param_counts(genotypes, C: int = 32, layers: int = 8, num_classes: int
         g = np.asarray(genotypes)
     if g.ndim != 4 or g.shape[1:] != (2, 8, 2):
         raise ValueError(f"genotypes must have shape (n, 2, 8, 2), got {g.shape}")
-    for r in range(len(g)):
-        for k, name in ((0, "normal cell"), (1, "reduction cell")):
-            try:
-                check_darts_genotype(g[r, k], name)
-            except (ValueError, TypeError) as exc:
-                raise type(exc)(f"row {r}: {exc}") from None
+    if g.dtype.kind not in "iu":
+        raise TypeError(f"DARTS genotypes are integer arrays, got dtype {g.dtype}")
+    limit = np.arange(8) // 2 + 2  # edge e of node e // 2 reads inputs 0..node + 1
+    bad = (g[..., 0] < 0) | (g[..., 0] >= limit) | (g[..., 1] < 0) | (g[..., 1] >= len(DARTS_OPS))
+    if bad.any():  # report the first offending row with the single-cell message
+        r, k = (int(v) for v in np.argwhere(bad.any(axis=2))[0])
+        try:
+            check_darts_genotype(g[r, k], ("normal cell", "reduction cell")[k])
+        except ValueError as exc:
+            raise ValueError(f"row {r}: {exc}") from None
     g = g.astype(np.int64)
     inputs, ops = g[..., 0], g[..., 1]
     bn = 2 if op_affine else 0
