@@ -71,8 +71,9 @@ class NBGraph(SearchSpace):
     Parameters
     ----------
     dataset : str or None
-        ``"proteins"`` restricts the ops to gcn, sage, arma, fc, skip (the benchmark trained only those
-        there); any other dataset name (or None) allows all 9 ops.
+        One of ``DATASETS`` (case-insensitive) or None. ``"proteins"`` restricts the ops to gcn, sage,
+        arma, fc, skip (the benchmark trained only those there); the others allow all 9 ops. An unknown
+        name raises ``ValueError`` on first use.
 
     Examples
     --------
@@ -103,6 +104,8 @@ class NBGraph(SearchSpace):
             return False
         if not isinstance(self.dataset, str):
             raise TypeError(f"dataset must be a str or None, got {type(self.dataset).__name__}")
+        if self.dataset.lower() not in DATASETS:
+            raise ValueError(f"unknown NAS-Bench-Graph dataset {self.dataset!r}; valid: {', '.join(DATASETS)}")
         return self.dataset.lower() == "proteins"
 
     def _mask(self) -> int:
@@ -283,7 +286,7 @@ class NBGraph(SearchSpace):
         seen = np.empty(0, np.uint64)
         start = 0
         while len(out) < n:
-            m = max(2 * (n - len(out)), 64)
+            m = max(2 * (n - len(out)), 4096)  # rare classes need many draws near the limit
             batch = _wrap(*fn(seed, start, m, self._mask()))
             start += m
             keys = self.key(batch)

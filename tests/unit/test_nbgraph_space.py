@@ -23,6 +23,9 @@ def test_counts_published():
     keys = SPACE.key(e)
     assert np.all(np.diff(keys.astype(np.int64)) > 0)  # ascending, distinct
     assert SPACE.canonical(e) == e  # every enumerated cell is its own canonical form
+    pr = NBGraph("proteins")
+    whole = pr.sample(2021, seed=0, unique=True)  # unique sampling can exhaust the space
+    assert np.array_equal(np.sort(pr.key(whole)), pr.key(pr.enumerate()))
 
 
 def test_every_architecture_matches_the_benchmark_package():
@@ -119,3 +122,6 @@ def test_bad_input():
         SPACE.key(np.zeros(3))
     with pytest.raises(ValueError, match="unknown encoding"):
         SPACE.encode(SPACE.sample(1, seed=0), "path")
+    with pytest.raises(ValueError, match="unknown NAS-Bench-Graph dataset 'imagenet'"):
+        NBGraph("imagenet").sample(1, seed=0)
+    assert NBGraph("Cora").sample(3, seed=0) == SPACE.sample(3, seed=0)
