@@ -29,7 +29,8 @@ class ZCTable:
 
     Attributes
     ----------
-    space : ``"nb201"``, ``"nb101"`` or ``"nb301"``.
+    space : the fastnas space name of the cells: ``"nb201"``, ``"nb101"`` or ``"darts"`` (``get_space(space)``).
+    benchmark : the table's benchmark name: ``"nb201"``, ``"nb101"`` or ``"nb301"``.
     dataset : dataset name as NASLib spells it.
     proxies : tuple of proxy names.
     arch : the raw NASLib encoding of the cells (see ``scripts/build_zc_tables.py``).
@@ -37,7 +38,8 @@ class ZCTable:
     """
 
     def __init__(self, space: str, dataset: str, data: dict[str, np.ndarray]):
-        self.space = space
+        self.benchmark = space
+        self.space = {"nb301": "darts"}.get(space, space)
         self.dataset = dataset
         self.arch = data["arch"]
         self.proxies: tuple[str, ...] = tuple(str(p) for p in data["proxies"])
@@ -51,11 +53,12 @@ class ZCTable:
         return int(self.arch.shape[0])
 
     def __repr__(self) -> str:
-        return f"ZCTable({self.space!r}, {self.dataset!r}, {len(self)} cells, {len(self.proxies)} proxies)"
+        return f"ZCTable({self.benchmark!r}, {self.dataset!r}, {len(self)} cells, {len(self.proxies)} proxies)"
 
     def _col(self, proxy: str) -> int:
         if proxy not in self.proxies:
-            raise ValueError(f"no proxy {proxy!r} in the {self.space}/{self.dataset} table; it has {list(self.proxies)}")
+            raise ValueError(f"no proxy {proxy!r} in the {self.benchmark}/{self.dataset} table; "
+                             f"it has {list(self.proxies)}")
         return self.proxies.index(proxy)
 
     def scores(self, proxy: str) -> np.ndarray:
@@ -75,16 +78,16 @@ class ZCTable:
 
     def naslib_keys(self) -> list[str]:
         """The NASLib key strings of the cells, exactly as in the source JSON."""
-        if self.space == "nb301":
+        if self.benchmark == "nb301":
             return [str([[tuple(p) for p in cell] for cell in a.tolist()]) for a in self.arch]
         return [str(tuple(a.tolist())) for a in self.arch]
 
     def _convert(self):
         from ..spaces import get_space
 
-        if self.space == "nb201":
+        if self.benchmark == "nb201":
             return get_space("nb201").from_naslib(self.arch)
-        if self.space == "nb101":
+        if self.benchmark == "nb101":
             rows = self.arch.astype(np.int64)
             mats = [row[:49].reshape(7, 7).tolist() for row in rows]
             ops = [[_NB101_OPS[int(o)] for o in row[49:]] for row in rows]

@@ -54,6 +54,7 @@ def test_nb201_cells_match_bundled_benchmark():
 
 def test_darts_keys_round_trip():
     t = load_zc("nb301")
+    assert t.space == "darts" and t.benchmark == "nb301"
     k = t.naslib_keys()
     assert k[0].startswith("[[(") and len(k) == 725
     if importlib.util.find_spec("fastnas.spaces.darts") is not None and hasattr(
