@@ -13,8 +13,6 @@ pooling, a linear classifier.
 """
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 import torch
 import torch.nn.functional as F

@@ -46,7 +46,8 @@ def nb101_prune(matrix, ops) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("NB101 padding vertices (op -3) must come last and have no edges")
     m, o = m[:v, :v].astype(np.int64), o[:v].astype(np.int64)
     if v < 2 or o[0] != INPUT or o[-1] != OUTPUT:
-        raise ValueError(f"an NB101 cell starts with the input (-1) and ends with the output (-2), got ops {o.tolist()}")
+        raise ValueError("an NB101 cell starts with the input (-1) and ends with the output (-2), "
+                         f"got ops {o.tolist()}")
     if not np.isin(m, (0, 1)).all() or np.tril(m).any():
         raise ValueError("the NB101 matrix must be strictly upper-triangular with 0/1 entries")
     bad = [i for i in range(1, v - 1) if o[i] not in (CONV3X3, CONV1X1, MAXPOOL)]

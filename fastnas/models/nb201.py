@@ -50,7 +50,8 @@ def check_nb201_ops(ops) -> np.ndarray:
     bad = np.flatnonzero((a < 0) | (a > 4))
     if bad.size:
         e = int(bad[0])
-        raise ValueError(f"NB201 edge {e} {NB201_EDGES[e]}: op code {int(a[e])} is not in 0..4 ({', '.join(NB201_OPS)})")
+        raise ValueError(f"NB201 edge {e} {NB201_EDGES[e]}: op code {int(a[e])} is not in 0..4 "
+                         f"({', '.join(NB201_OPS)})")
     return a.astype(np.int64)
 
 

@@ -66,7 +66,8 @@ NBGRAPH_SETTINGS = {
 def _check_arch(link: Sequence[int], ops: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     link_a, ops_a = np.asarray(link), np.asarray(ops)
     if link_a.shape != (4,) or ops_a.shape != (4,):
-        raise ValueError(f"a NAS-Bench-Graph architecture has 4 links and 4 ops, got shapes {link_a.shape}, {ops_a.shape}")
+        raise ValueError("a NAS-Bench-Graph architecture has 4 links and 4 ops, "
+                         f"got shapes {link_a.shape}, {ops_a.shape}")
     if link_a.dtype.kind not in "iu" or ops_a.dtype.kind not in "iu":
         raise TypeError("links and op codes must be integers")
     for i, (lk, op) in enumerate(zip(link_a.tolist(), ops_a.tolist())):
