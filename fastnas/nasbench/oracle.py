@@ -84,10 +84,10 @@ class Oracle:
         self.time_used = 0.0
         self._t0 = time.perf_counter()
         # the query log, in order: key, value, cumulative simulated time, wall seconds since creation
-        self._log_keys: list[np.ndarray] = []
-        self._log_vals: list[np.ndarray] = []
-        self._log_time: list[np.ndarray] = []
-        self._log_wall: list[np.ndarray] = []
+        self._log_keys: list[int] = []
+        self._log_vals: list[float] = []
+        self._log_time: list[float] = []
+        self._log_wall: list[float] = []
         self._log_cells: list = []
 
     # -- budget -------------------------------------------------------------------------------
@@ -110,6 +110,9 @@ class Oracle:
         """
         self.n_calls += 1
         keys = self.space.key(cells)
+        if len(keys) == 1 and int(keys[0]) in self._cache:  # the common repeat case, no arrays
+            v, c = self._cache[int(keys[0])]
+            return (np.array([v]), np.array([c])) if return_cost else np.array([v])
         new_pos: dict[int, int] = {}
         for i, k in enumerate(keys.tolist()):
             if k not in self._cache and k not in new_pos:
@@ -150,15 +153,17 @@ class Oracle:
     def _admit(self, cells, keys, v, c) -> None:
         if not len(keys):
             return
+        wall = time.perf_counter() - self._t0
+        t = self.time_used
         for k, vi, ci in zip(keys.tolist(), v.tolist(), c.tolist()):
             self._cache[k] = (vi, ci)
-        cum = self.time_used + np.cumsum(c)
-        self.time_used = float(cum[-1])
+            t += ci
+            self._log_keys.append(k)
+            self._log_vals.append(vi)
+            self._log_time.append(t)
+            self._log_wall.append(wall)
+        self.time_used = t
         self.n_queries += len(keys)
-        self._log_keys.append(np.asarray(keys, dtype=np.uint64))
-        self._log_vals.append(v.copy())
-        self._log_time.append(cum)
-        self._log_wall.append(np.full(len(keys), time.perf_counter() - self._t0))
         self._log_cells.append(cells)
 
     def report(self, cells, metric: str | None = None, split: str = "test", seed="mean"):
@@ -178,7 +183,7 @@ class Oracle:
         (cumulative simulated seconds) and ``wall_time`` (seconds since the oracle was created)."""
 
         def cat(parts, dtype):
-            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+            return np.array(parts, dtype=dtype)
 
         return {
             "cells": self.space.concat(self._log_cells) if self._log_cells else self.space.cells_type.empty(0),

@@ -61,9 +61,7 @@ class Optimizer:
         self._rng = np.random.default_rng(self.seed)
         self._buf: dict[str, np.ndarray] = {}  # told cells' arrays, capacity doubling (no per-tell concat)
         self._cells_cache: Cells | None = None
-        self._y = np.zeros(0)
-        self._costs = np.zeros(0)
-        self._keys = np.zeros(0, dtype=np.uint64)
+        self._n = 0  # told cells
         self._seen: set[int] = set()
         self._pending: dict[int, int] = {}  # key -> ask step
         self._n_asks = 0
@@ -97,16 +95,35 @@ class Optimizer:
     def cells_(self) -> Cells:
         """Every told cell, in order of telling."""
         if self._cells_cache is None:
-            n = len(self._y)
+            n = self._n
             if not self._buf:
                 self._cells_cache = self.space.cells_type.empty(0)
             else:
-                self._cells_cache = self.space.cells_type._trusted(**{k: v[:n] for k, v in self._buf.items()})
+                self._cells_cache = self.space.cells_type._trusted(
+                    **{k: v[:n] for k, v in self._buf.items() if not k.startswith("__")})
         return self._cells_cache
 
-    def _append_cells(self, cells: Cells) -> None:
-        n, m = len(self._y), len(cells)
-        for k, a in cells.arrays().items():
+    def _col(self, name: str, dtype) -> np.ndarray:
+        buf = self._buf.get(name)
+        return buf[: self._n] if buf is not None else np.zeros(0, dtype=dtype)
+
+    @property
+    def _y(self) -> np.ndarray:
+        return self._col("__y", np.float64)
+
+    @property
+    def _costs(self) -> np.ndarray:
+        return self._col("__c", np.float64)
+
+    @property
+    def _keys(self) -> np.ndarray:
+        return self._col("__k", np.uint64)
+
+    def _append(self, cells: Cells, values, costs, keys) -> None:
+        """Append told rows to the history buffers (capacity doubling: no per-tell concatenation)."""
+        n, m = self._n, len(cells)
+        cols = {**cells.arrays(), "__y": values, "__c": costs, "__k": keys.astype(np.uint64, copy=False)}
+        for k, a in cols.items():
             buf = self._buf.get(k)
             if buf is None or len(buf) < n + m:
                 new = np.empty((max(64, 2 * (n + m)), *a.shape[1:]), dtype=a.dtype)
@@ -114,6 +131,7 @@ class Optimizer:
                     new[:n] = buf[:n]
                 self._buf[k] = buf = new
             buf[n:n + m] = a
+        self._n = n + m
         self._cells_cache = None
 
     @property
@@ -122,7 +140,7 @@ class Optimizer:
 
     @property
     def n_told(self) -> int:
-        return int(len(self._y))
+        return self._n
 
     def _fresh(self, cells: Cells, limit: int | None = None) -> Cells:
         """Rows of ``cells`` that are valid, new up to isomorphism with respect to all asked cells and
@@ -209,12 +227,9 @@ class Optimizer:
                 raise ValueError(f"row {i} of tell ({self.space.to_strings(cells[i])[0]}) {what}")
         for k in klist:
             del self._pending[k]
-        self._append_cells(cells)
-        start = len(self._y)
-        self._y = np.concatenate([self._y, values])
-        self._costs = np.concatenate([self._costs, costs])
-        self._keys = np.concatenate([self._keys, keys.astype(np.uint64)])
-        self._observe(np.arange(start, len(self._y)))
+        start = self._n
+        self._append(cells, values, costs, keys)
+        self._observe(np.arange(start, self._n))
 
     def best(self) -> tuple[Cells, float]:
         """(cell, value) of the best told cell (the first one among ties)."""
@@ -280,13 +295,11 @@ class Optimizer:
         self._n_asks = int(state["n_asks"])
         arrays = {k: np.asarray(v) for k, v in state["cells"].items()}
         cells = self.space.cells_type._trusted(**arrays) if arrays else self.space.cells_type.empty(0)
-        self._buf, self._y = {}, np.zeros(0)
+        self._buf, self._n = {}, 0
         if len(cells):
-            self._append_cells(cells)
+            self._append(cells, np.asarray(state["values"], dtype=np.float64),
+                         np.asarray(state["costs"], dtype=np.float64), self.space.key(cells))
         self._cells_cache = None
-        self._y = np.asarray(state["values"], dtype=np.float64)
-        self._costs = np.asarray(state["costs"], dtype=np.float64)
-        self._keys = self.space.key(cells).astype(np.uint64) if len(cells) else np.zeros(0, dtype=np.uint64)
         self._seen = set(np.asarray(state["seen"], dtype=np.uint64).tolist())
         self._pending = dict(zip(np.asarray(state["pending_keys"], dtype=np.uint64).tolist(),
                                  np.asarray(state["pending_step"], dtype=np.int64).tolist()))
