@@ -80,6 +80,8 @@ def _n_outputs(model: nn.Module, data, device) -> int:
             out = model(x)
     finally:
         model.train(was)
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"the model must return a (batch, classes) logits tensor, got {type(out).__name__}")
     if out.ndim != 2:
         raise ValueError(f"the model must output (batch, classes) logits, got shape {tuple(out.shape)}")
     return int(out.shape[1])

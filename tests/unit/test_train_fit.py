@@ -194,3 +194,17 @@ def test_bad_arguments():
         fit(net(), (X, y), (X[:3], np.array([0, 5, 1])), epochs=1, progress=False)
     with pytest.raises(TypeError, match="torch.nn.Module"):
         fit(lambda x: x, (X, y), epochs=1)
+
+    class Pair(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(72, 3)
+
+        def forward(self, x):
+            out = self.lin(x.flatten(1))
+            return out, out
+
+    with pytest.raises(TypeError, match="logits tensor, got tuple"):
+        fit(Pair(), (X, y), epochs=1, progress=False)
+    with pytest.raises(ValueError, match="\\(batch, classes\\) logits, got shape \\(1, 2, 6, 6\\)"):
+        fit(torch.nn.Identity(), (X, y), epochs=1, progress=False)
