@@ -139,6 +139,8 @@ def fit_graph(model: nn.Module, x, edge_index, y, train_mask, val_mask=None, *, 
             model.train()
             out = model(x, ei)
             if n_out is None:
+                if not isinstance(out, torch.Tensor):
+                    raise TypeError(f"the model must return a (nodes, classes) logits tensor, got {type(out).__name__}")
                 if out.ndim != 2 or out.shape[0] != x.shape[0]:
                     raise ValueError(f"the model must output (nodes, classes) logits, got {tuple(out.shape)}")
                 n_out = int(out.shape[1])
