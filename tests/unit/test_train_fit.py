@@ -208,3 +208,11 @@ def test_bad_arguments():
         fit(Pair(), (X, y), epochs=1, progress=False)
     with pytest.raises(ValueError, match="\\(batch, classes\\) logits, got shape \\(1, 2, 6, 6\\)"):
         fit(torch.nn.Identity(), (X, y), epochs=1, progress=False)
+
+
+def test_early_stop_is_remembered_by_the_checkpoint(tmp_path):
+    first = run(epochs=5, checkpoint=tmp_path, callbacks=[lambda c: len(c) == 2])
+    assert first.stopped_early and first.epochs_run == 2
+    again = run(epochs=5, checkpoint=tmp_path)  # no callback now: the stopped run is not continued
+    assert again.stopped_early and again.epochs_run == 2 and again.resumed_from == 2
+    assert np.array_equal(again.val_acc, first.val_acc)
