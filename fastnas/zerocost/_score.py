@@ -93,10 +93,54 @@ def _report_nonfinite(name: str, values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _resolve_group(group_size, dev: torch.device) -> int:
+    if group_size is None:
+        return 64 if dev.type == "cuda" else 1  # grouped convs pay off on a GPU; on CPU they are slower
+    if isinstance(group_size, bool) or not isinstance(group_size, (int, np.integer)) or group_size < 1:
+        raise ValueError(f"group_size must be a positive int or None, got {group_size!r}")
+    return int(group_size)
+
+
+def _grouped_synflow_loop(make_model, n, *, dev, base, keys, group, input_shape, progress):
+    """synflow, ``group`` networks per grouped pass (NB201 networks; others one at a time)."""
+    from ._grouped import synflow_nb201_grouped
+
+    values, times = np.full(n, np.nan), np.zeros(n)
+    fork_devices = [dev] if dev.type == "cuda" else []
+    starts = range(0, n, group)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc=f"zero-cost synflow (groups of {group})", unit="group")
+    for start in starts:
+        idx = range(start, min(start + group, n))
+        nets = []
+        for i in idx:
+            s = row_seed(base, i if keys is None else int(keys[i]))
+            with torch.random.fork_rng(devices=fork_devices):
+                torch.manual_seed(s)
+                nets.append(make_model(i, s))
+        t0 = time.perf_counter()
+        try:
+            v = synflow_nb201_grouped(nets, input_shape, dev)
+        except TypeError:  # not a set of NB201 networks: the one-at-a-time definition
+            ones = torch.ones((1, *input_shape), device=dev)
+            v = np.array([_gradient.synflow(m.to(dev), ones) for m in nets])
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+        values[start:start + len(nets)] = v
+        times[start:start + len(nets)] = (time.perf_counter() - t0) / len(nets)
+    return {"synflow": _report_nonfinite("synflow", values)}, {"synflow": times}
+
+
 def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Sequence[str], data, *,
-                device, seed, batch_size, progress, num_classes, input_shape, keys=None):
+                device, seed, batch_size, progress, num_classes, input_shape, keys=None, group_size=None):
     dev = _device(device)
     base = int(base_seed(seed))
+    group = _resolve_group(group_size, dev)
+    if group > 1 and list(proxies) == ["synflow"]:
+        return _grouped_synflow_loop(make_model, n, dev=dev, base=base, keys=keys, group=group,
+                                     input_shape=input_shape, progress=progress)
     x, y = minibatch(data, batch_size=batch_size, input_shape=input_shape, num_classes=num_classes,
                      seed=row_seed(base, 2**63), device=dev)
     values = {p: np.full(n, np.nan) for p in proxies}
@@ -138,7 +182,7 @@ def _infer_shapes(data, num_classes, input_shape, in_channels):
 
 def score(space, cells, proxy: str, data=None, device=None, seed=0, batch_size: int = 64,
           progress: bool = False, *, num_classes: int | None = None, input_shape: tuple[int, ...] | None = None,
-          return_time: bool = False, **build_kw):
+          return_time: bool = False, group_size: int | None = None, **build_kw):
     """Zero-cost proxy score of every cell of a batch.
 
     Parameters
@@ -162,7 +206,12 @@ def score(space, cells, proxy: str, data=None, device=None, seed=0, batch_size: 
     num_classes, input_shape : optional
         Default: from ``data`` (labels' max + 1, ``X.shape[1:]``), else 10 and ``(3, 32, 32)``.
     return_time : bool
-        Also return the per-cell compute time of the proxy in seconds (network construction excluded).
+        Also return the per-cell compute time of the proxy in seconds (network construction excluded;
+        in grouped mode each cell gets its group's time divided by the group's size).
+    group_size : int, optional
+        synflow only: score this many NB201 networks in one grouped forward/backward pass (stacked
+        channels, ``groups=B`` convolutions; same values as one at a time). Default 64 on CUDA, 1 (off)
+        on CPU, where grouped convolutions measured slower.
     **build_kw
         Passed to ``fastnas.models.build`` (e.g. ``width=``).
 
@@ -191,13 +240,15 @@ def score(space, cells, proxy: str, data=None, device=None, seed=0, batch_size: 
         return models.build(sp, cells[i], num_classes=nc, in_channels=shape[0], **build_kw)
 
     vals, times = _score_loop(make, len(cells), [name], data, device=device, seed=seed, batch_size=batch_size,
-                              progress=progress, num_classes=nc, input_shape=shape, keys=cell_keys(cells))
+                              progress=progress, num_classes=nc, input_shape=shape, keys=cell_keys(cells),
+                              group_size=group_size)
     return (vals[name], times[name]) if return_time else vals[name]
 
 
 def score_models(models_: Sequence[nn.Module], proxy: str, data=None, device=None, seed=0, batch_size: int = 64,
                  progress: bool = False, *, num_classes: int | None = None,
-                 input_shape: tuple[int, ...] | None = None, return_time: bool = False):
+                 input_shape: tuple[int, ...] | None = None, return_time: bool = False,
+                 group_size: int | None = None):
     """``score`` for networks you built yourself (any ``nn.Module`` whose output is (batch, classes)
     logits). The networks are copied, never modified; their weights are used as given (only zen draws
     fresh weights, from the seed of the network's position in the list).
@@ -215,7 +266,7 @@ def score_models(models_: Sequence[nn.Module], proxy: str, data=None, device=Non
     nc, shape = _infer_shapes(data, num_classes, input_shape, 3)
     vals, times = _score_loop(lambda i, _s: copy.deepcopy(models_[i]), len(models_), [name], data,
                               device=device, seed=seed, batch_size=batch_size, progress=progress,
-                              num_classes=nc, input_shape=shape)
+                              num_classes=nc, input_shape=shape, group_size=group_size)
     return (vals[name], times[name]) if return_time else vals[name]
 
 
