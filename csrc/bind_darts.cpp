@@ -136,17 +136,18 @@ void register_darts(py::module_& m) {
         }
         return out;
     });
-    m.def("darts_path", [](py::handle in, py::handle op, long long k) {
+    m.def("darts_path", [](py::handle in, py::handle op, long long k, bool naslib) {
         Rows r = rows(in, op);
         if (k <= 0 || k > dt::kPathLen) throw py::value_error("k must be in 1..11204");
         py::array_t<std::uint8_t> out(std::vector<py::ssize_t>{r.n, static_cast<py::ssize_t>(k)});
         {
             py::gil_scoped_release nogil;
             for (py::ssize_t i = 0; i < r.n; ++i)
-                dt::path(r.I(i), r.O(i), static_cast<int>(k), out.mutable_data() + k * i);
+                dt::path(r.I(i), r.O(i), static_cast<int>(k), naslib ? dt::kEdges - 1 : dt::kEdges,
+                         out.mutable_data() + k * i);
         }
         return out;
-    });
+    }, py::arg("inputs"), py::arg("ops"), py::arg("k"), py::arg("naslib") = false);
     m.def("darts_parse_zc", [](py::handle keys) {
         if (!PyList_Check(keys.ptr())) throw py::type_error("keys must be a list of str");
         const py::ssize_t n = PyList_GET_SIZE(keys.ptr());

@@ -169,12 +169,12 @@ void adjacency(const std::int8_t* in, const std::int8_t* op, std::uint8_t* out) 
     }
 }
 
-void path(const std::int8_t* in, const std::int8_t* op, int k, std::uint8_t* out) {
+void path(const std::int8_t* in, const std::int8_t* op, int k, int n_edges, std::uint8_t* out) {
     std::memset(out, 0, static_cast<std::size_t>(k));
     for (int c = 0; c < 2; ++c) {
         // paths ending at each intermediate node: start input, index, length (at most 16 per node)
         int start[4][16], index[4][16], len[4][16], n[4] = {0, 0, 0, 0};
-        for (int e = 0; e < kEdges; ++e) {
+        for (int e = 0; e < n_edges; ++e) {
             const int node = e / 2, i = in[8 * c + e], o = op[8 * c + e] + 1;
             auto add = [&](int s, int idx, int l) {
                 int pw = 1;

@@ -26,7 +26,8 @@ void mutate(const std::int8_t* inputs, const std::int8_t* ops, double rate, std:
 // Raw single changes (120) of one cell pair; returns the count.
 int neighbors(const std::int8_t* inputs, const std::int8_t* ops, std::int8_t* out_inputs, std::int8_t* out_ops);
 void adjacency(const std::int8_t* inputs, const std::int8_t* ops, std::uint8_t* out);  // 210 values, zeroed here
-void path(const std::int8_t* inputs, const std::int8_t* ops, int k, std::uint8_t* out);  // k values, zeroed here
+// First k path-encoding bits (zeroed here); n_edges 8 (naszilla), 7 reproduces NASLib's loop quirk.
+void path(const std::int8_t* inputs, const std::int8_t* ops, int k, int n_edges, std::uint8_t* out);
 void gcn(const std::int8_t* inputs, const std::int8_t* ops, float* out);                // 462 values
 
 // NAS-Bench-Suite-Zero key text: 0 parsed, 1 malformed, 2 code out of range (reason in *err).

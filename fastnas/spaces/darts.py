@@ -29,8 +29,9 @@ from .darts_ref import OPS, PATH_LEN
 
 __all__ = ["DARTS", "DARTSCells", "Genotype", "OPS", "PATH_LEN"]
 
-_ENCODINGS = ("adjacency", "path", "path_trunc", "gcn", "categorical")
-_DIMS = {"adjacency": 210, "path": PATH_LEN, "path_trunc": 100, "gcn": 462, "categorical": 32}
+_ENCODINGS = ("adjacency", "path", "path_trunc", "path_naslib", "gcn", "categorical")
+_DIMS = {"adjacency": 210, "path": PATH_LEN, "path_trunc": 100, "path_naslib": PATH_LEN, "gcn": 462,
+         "categorical": 32}
 
 
 class DARTSCells(Cells):
@@ -209,7 +210,8 @@ class DARTS(SearchSpace):
         kinds: ``adjacency`` (210: per cell the 7 x 7 DAG over c_{k-2}, c_{k-1}, 4 nodes, output, then a
         one-hot op per edge, 8 x 7; normal then reduction); ``path`` (11,204, naszilla: 4 blocks of 2,801
         for (cell, starting input), index sum_j 7**j (o_j + 1), all 8 edges); ``path_trunc`` (first ``k``
-        entries of ``path``, default k=100); ``gcn`` (462: per cell the op-on-node graph of 11 vertices,
+        entries of ``path``, default k=100); ``path_naslib`` (11,204, NASLib's encoding, which visits only
+        edges 0..6 of each cell: a compatibility kind, never the default; optional ``k``); ``gcn`` (462: per cell the op-on-node graph of 11 vertices,
         node one-hot (11 x 10) then row-normalised A + I (11 x 11), the NB201 layout); ``categorical`` (32:
         the 16 inputs then the 16 ops). ``path`` is invariant under isomorphism; the others are not.
 
@@ -217,12 +219,12 @@ class DARTS(SearchSpace):
         (2, 100)
         """
         c = _cells(cells)
-        if kind in ("path", "path_trunc"):
+        if kind in ("path", "path_trunc", "path_naslib"):
             k = int(options.pop("k", 100 if kind == "path_trunc" else PATH_LEN))
             _no_options(kind, options)
             if not 0 < k <= PATH_LEN:
                 raise ValueError(f"k must be in [1, {PATH_LEN}], got {k}")
-            return _backend.get("darts_path")(c.inputs, c.ops, k).astype(np.float32)
+            return _backend.get("darts_path")(c.inputs, c.ops, k, kind == "path_naslib").astype(np.float32)
         _no_options(kind, options)
         if kind == "adjacency":
             return _backend.get("darts_adjacency")(c.inputs, c.ops).astype(np.float32)
@@ -235,7 +237,7 @@ class DARTS(SearchSpace):
 
     def encoding_dim(self, kind: str, **options) -> int:
         """Width of ``encode(cells, kind)``."""
-        if kind in ("path", "path_trunc"):
+        if kind in ("path", "path_trunc", "path_naslib"):
             return int(options.get("k", _DIMS[kind]))
         if kind in _DIMS:
             return _DIMS[kind]

@@ -230,12 +230,13 @@ def darts_adjacency(inputs, ops) -> np.ndarray:
     return out
 
 
-def path_indices(inp, op) -> list[int]:
-    """Sorted distinct path-encoding indices of one cell pair (naszilla definition, all 8 edges)."""
+def path_indices(inp, op, naslib: bool = False) -> list[int]:
+    """Sorted distinct path-encoding indices of one cell pair (naszilla definition, all 8 edges; with
+    ``naslib`` NASLib's quirk: its loop visits only edges 0..6 of each cell)."""
     found = set()
     for c in range(2):
         to_node = [[] for _ in range(4)]  # (start input, index, length) of paths ending at node k
-        for e in range(N_EDGES):
+        for e in range(N_EDGES - 1 if naslib else N_EDGES):
             k, i, o = e // 2, inp[c][e], op[c][e]
             if i < 2:
                 ext = [(i, 0, 0)]
@@ -248,14 +249,14 @@ def path_indices(inp, op) -> list[int]:
     return sorted(found)
 
 
-def darts_path(inputs, ops, k: int) -> np.ndarray:
-    """First ``k`` entries of the 11,204-bit path encoding: (N, k) uint8."""
+def darts_path(inputs, ops, k: int, naslib: bool = False) -> np.ndarray:
+    """First ``k`` entries of the 11,204-bit path encoding: (N, k) uint8 (``naslib``: NASLib's 7-edge quirk)."""
     inputs, ops = _rows(inputs, ops)
     if not 0 < k <= PATH_LEN:
         raise ValueError(f"k must be in 1..{PATH_LEN}, got {k}")
     out = np.zeros((inputs.shape[0], k), np.uint8)
     for i in range(inputs.shape[0]):
-        for idx in path_indices(inputs[i].tolist(), ops[i].tolist()):
+        for idx in path_indices(inputs[i].tolist(), ops[i].tolist(), bool(naslib)):
             if idx < k:
                 out[i, idx] = 1
     return out

@@ -65,6 +65,8 @@ def test_path_full_and_k_errors_equal():
     i, o = _cells(40)
     impls = _backend.implementations("darts_path")
     assert _same(impls["cpp"](i, o, 11204), impls["python"](i, o, 11204))
+    assert _same(impls["cpp"](i, o, 11204, True), impls["python"](i, o, 11204, True))
+    assert not _same(impls["cpp"](i, o, 11204, True), impls["cpp"](i, o, 11204, False))
     for k in (0, 11205, -3):
         kinds = set()
         for fn in impls.values():

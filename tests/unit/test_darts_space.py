@@ -96,6 +96,9 @@ def test_path_encoding_hand_worked_and_all_eight_edges():
     assert SPACE.encode(c, "path").shape == (1, 11204)
     assert np.array_equal(SPACE.encode(c, "path_trunc"), SPACE.encode(c, "path")[:, :100])
     assert SPACE.encode(c, "path_trunc", k=40).shape == (1, 40)
+    # NASLib's compatibility kind drops edge 7's paths (here only the direct c_{k-1} -dil_conv_5x5-)
+    naslib = set(np.nonzero(SPACE.encode(c, "path_naslib")[0])[0].tolist())
+    assert naslib == expect - {2801 + 7, 3 * 2801 + 7}
 
 
 def test_adjacency_and_gcn_layouts():
