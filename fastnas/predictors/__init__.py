@@ -17,13 +17,16 @@ from ._base import Predictor
 from ._registry import PREDICTORS, available, family, make
 
 __all__ = [
-    "Predictor", "make", "family", "available", "PREDICTORS", "Curves", "evaluate", "EvalData",
+    "Predictor", "make", "family", "available", "PREDICTORS", "Curves", "Batch", "evaluate", "summarize", "plot_results", "EvalData",
     "metrics", *sorted({v[1] for v in PREDICTORS.values()}),
 ]
 
 _EXTRA = {
     "Curves": ("fastnas.predictors.lc", "Curves"),
-    "evaluate": ("fastnas.predictors.evaluate", "evaluate"),
+    "evaluate": ("fastnas.predictors.evaluate_protocol", "evaluate"),
+    "summarize": ("fastnas.predictors.evaluate_protocol", "summarize"),
+    "plot_results": ("fastnas.predictors.evaluate_plot", "plot_results"),
+    "Batch": ("fastnas.predictors._batch", "Batch"),
     "EvalData": ("fastnas.predictors.evaluate_data", "EvalData"),
     "metrics": ("fastnas.predictors.metrics", None),
 }

@@ -14,6 +14,17 @@ from ..spaces._cells import Cells
 from ._scored import ScorePredictor
 
 
+def _rank_last(vals: np.ndarray) -> np.ndarray:
+    """Non-finite scores (a proxy that fails or overflows on a cell, e.g. nwot = -inf for a cell with no
+    input-output path) rank last: they become the smallest finite score minus 1."""
+    bad = ~np.isfinite(vals)
+    if bad.any():
+        fin = vals[~bad]
+        vals = vals.copy()
+        vals[bad] = (fin.min() - 1.0) if fin.size else 0.0
+    return vals
+
+
 def row_keys(cells: Cells) -> np.ndarray:
     """One opaque fixed-width bytes key per row (all fields, exact representation)."""
     parts = [np.ascontiguousarray(a).reshape(len(cells), -1).view(np.uint8).reshape(len(cells), -1)
@@ -52,8 +63,12 @@ class ZeroCostTable(ScorePredictor):
 
     @classmethod
     def from_benchmark(cls, table, proxy: str, sign: float = 1.0) -> "ZeroCostTable":
-        """From a zero-cost table object with ``cells`` and ``scores`` (dict proxy -> array)."""
-        return cls(proxy=proxy, cells=table.cells, scores=dict(table.scores), sign=sign)
+        """From a ``fastnas.nasbench.ZCTable`` (``load_zc(space, dataset)``).
+
+        >>> from fastnas.nasbench import load_zc
+        >>> z = ZeroCostTable.from_benchmark(load_zc("nb201", "cifar10"), "synflow")  # doctest: +SKIP
+        """
+        return cls(proxy=proxy, cells=table.cells, scores={p: table.scores(p) for p in table.proxies}, sign=sign)
 
     def _lookup(self):
         if self.cells is None or self.scores is None:
@@ -61,7 +76,8 @@ class ZeroCostTable(ScorePredictor):
         vals = self.scores[self.proxy] if isinstance(self.scores, dict) else self.scores
         if isinstance(self.scores, dict) and self.proxy not in self.scores:
             raise ValueError(f"proxy {self.proxy!r} not in the table; valid: {', '.join(sorted(self.scores))}")
-        vals = np.asarray(vals, dtype=np.float64).reshape(-1)
+        vals = np.asarray(vals, dtype=np.float64).reshape(-1) * float(self.sign)
+        vals = _rank_last(vals)
         if len(vals) != len(self.cells):
             raise ValueError(f"table has {len(self.cells)} cells but {len(vals)} scores")
         keys = row_keys(self.cells)
@@ -69,8 +85,16 @@ class ZeroCostTable(ScorePredictor):
         return keys[order], vals[order]
 
     def _score(self, X):
+        from ._batch import Batch
+
+        if isinstance(X, Batch):  # precomputed scores travel with the batch; else look its cells up
+            if self.proxy in X.zc:
+                return _rank_last(float(self.sign) * X.zc[self.proxy])
+            if X.cells is None:
+                raise ValueError(f"the batch has no {self.proxy!r} scores and no cells to look up")
+            X = X.cells
         if not isinstance(X, Cells):
-            raise TypeError(f"ZeroCostTable expects Cells, got {type(X).__name__}")
+            raise TypeError(f"ZeroCostTable expects Cells or a Batch, got {type(X).__name__}")
         if self.cells is not None and type(X) is not type(self.cells):
             raise TypeError(f"table holds {type(self.cells).__name__}, got {type(X).__name__}")
         keys, vals = self._lookup()
@@ -80,7 +104,7 @@ class ZeroCostTable(ScorePredictor):
         if not found.all():
             raise ValueError(f"row {int(np.flatnonzero(~found)[0])} is not in the zero-cost table "
                              f"({int((~found).sum())} of {len(q)} rows missing)")
-        return float(self.sign) * vals[pos]
+        return vals[pos]
 
 
 class ZeroCostLive(ScorePredictor):
@@ -120,4 +144,4 @@ class ZeroCostLive(ScorePredictor):
             raise ValueError("ZeroCostLive needs space=")
         s = zerocost.score(self.space, X, self.proxy, data=self.data, device=self.device, seed=self.seed,
                            batch_size=self.batch_size, **(self.build or {}))
-        return float(self.sign) * np.asarray(s, dtype=np.float64)
+        return _rank_last(float(self.sign) * np.asarray(s, dtype=np.float64))
