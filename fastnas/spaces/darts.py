@@ -29,8 +29,8 @@ from .darts_ref import OPS, PATH_LEN
 
 __all__ = ["DARTS", "DARTSCells", "Genotype", "OPS", "PATH_LEN"]
 
-_ENCODINGS = ("adjacency", "path", "path_trunc", "path_naslib", "gcn", "categorical")
-_DIMS = {"adjacency": 210, "path": PATH_LEN, "path_trunc": 100, "path_naslib": PATH_LEN, "gcn": 462,
+_ENCODINGS = ("adjacency", "adjacency_naslib", "path", "path_trunc", "path_naslib", "gcn", "categorical")
+_DIMS = {"adjacency": 210, "adjacency_naslib": 114, "path": PATH_LEN, "path_trunc": 100, "path_naslib": PATH_LEN, "gcn": 462,
          "categorical": 32}
 
 
@@ -208,7 +208,8 @@ class DARTS(SearchSpace):
         """Feature matrix (N, d) float32.
 
         kinds: ``adjacency`` (210: per cell the 7 x 7 DAG over c_{k-2}, c_{k-1}, 4 nodes, output, then a
-        one-hot op per edge, 8 x 7; normal then reduction); ``path`` (11,204, naszilla: 4 blocks of 2,801
+        one-hot op per edge, 8 x 7; normal then reduction); ``adjacency_naslib`` (114: NASLib/naszilla
+        ``encode_adj`` exactly, the same 49 matrix entries then the 8 integer op codes, per cell); ``path`` (11,204, naszilla: 4 blocks of 2,801
         for (cell, starting input), index sum_j 7**j (o_j + 1), all 8 edges); ``path_trunc`` (first ``k``
         entries of ``path``, default k=100); ``path_naslib`` (11,204, NASLib's encoding, which visits only
         edges 0..6 of each cell: a compatibility kind, never the default; optional ``k``); ``gcn`` (462: per cell the op-on-node graph of 11 vertices,
@@ -228,6 +229,9 @@ class DARTS(SearchSpace):
         _no_options(kind, options)
         if kind == "adjacency":
             return _backend.get("darts_adjacency")(c.inputs, c.ops).astype(np.float32)
+        if kind == "adjacency_naslib":
+            adj = _backend.get("darts_adjacency")(c.inputs, c.ops)
+            return np.concatenate([adj[:, :49], c.ops[:, 0], adj[:, 105:154], c.ops[:, 1]], axis=1).astype(np.float32)
         if kind == "gcn":
             return _backend.get("darts_gcn")(c.inputs, c.ops)
         if kind == "categorical":

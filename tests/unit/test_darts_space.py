@@ -109,6 +109,10 @@ def test_adjacency_and_gcn_layouts():
     assert m[:, 6].tolist() == [0, 0, 1, 1, 1, 1, 0]  # intermediates -> output
     assert m[2, 5] == 1 and m[0, 2] == 1 and m[1, 2] == 1
     assert adj[0, 49:105].reshape(8, 7).argmax(axis=1).tolist() == [3, 3, 3, 3, 3, 2, 2, 5]
+    nl = SPACE.encode(c, "adjacency_naslib")
+    assert nl.shape == (1, 114)
+    assert nl[0, 49:57].tolist() == [3, 3, 3, 3, 3, 2, 2, 5] and nl[0, 106:114].tolist() == [0, 0, 2, 0, 0, 2, 2, 0]
+    assert np.array_equal(nl[0, :49], adj[0, :49]) and np.array_equal(nl[0, 57:106], adj[0, 105:154])
     g = SPACE.encode(c, "gcn")
     assert g.shape == (1, 462)
     adjn = g[0, 110:231].reshape(11, 11)
