@@ -320,6 +320,51 @@ def simulate_cmd(config_path, algorithms, benchmarks, trials, budget, seed, back
 
 
 # ---- predictors ------------------------------------------------------------------------------
+@main.group("predictors")
+def predictors_group():
+    """Performance predictors (fastnas.predictors)."""
+
+
+@predictors_group.command("list")
+def predictors_list_cmd():
+    """Registered predictors with their family and whether they load here."""
+    from fastnas import predictors as P
+
+    ok = set(P.available())
+    for name in sorted(P.PREDICTORS):
+        click.echo(f"{name:16s} {P.family(name):15s} {'ok' if name in ok else 'unavailable'}")
+
+
+@predictors_group.command("evaluate")
+@click.option("--predictors", "names", default="blr,gp,rf,xgb,lgb", show_default=True,
+              help="comma-separated predictor names (see 'fastnas predictors list')")
+@click.option("--data", type=click.Choice(["nb201", "nb201-zc", "lc-digits", "synthetic"]), default="nb201",
+              show_default=True)
+@click.option("--dataset", default="cifar10-valid", show_default=True)
+@click.option("--train-sizes", default=None, help="comma-separated (default: log-spaced 5..1000)")
+@click.option("--test-size", default=200, show_default=True, type=int)
+@click.option("--fidelities", default=None, help="comma-separated epochs of curve shown")
+@click.option("--seeds", default=3, show_default=True, type=int, help="number of trials")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--out", default="predictors-out", show_default=True, help="folder for parquet, csv and png")
+@click.option("--quiet", is_flag=True, help="no progress bars")
+def predictors_evaluate_cmd(names, data, dataset, train_sizes, test_size, fidelities, seeds, seed, out, quiet):
+    """Run the White et al. 2021 evaluation protocol and write results.parquet, summary.csv, kendall_tau.png."""
+    from fastnas.predictors.evaluate_report import run
+
+    def ints(s):
+        return None if s is None else [int(v) for v in s.split(",") if v.strip()]
+
+    try:
+        _, summ = run([n.strip() for n in names.split(",") if n.strip()], data, dataset=dataset, out=out,
+                      train_sizes=ints(train_sizes), test_size=test_size, fidelities=ints(fidelities), seeds=seeds,
+                      seed=seed, progress=not quiet)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(summ.to_string(index=False))
+    click.echo(f"wrote {out}/results.parquet, summary.csv, kendall_tau.png")
+
+
 # ---- automl ----------------------------------------------------------------------------------
 @main.command("automl")
 @click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False),
@@ -336,12 +381,13 @@ def simulate_cmd(config_path, algorithms, benchmarks, trials, budget, seed, back
 @click.option("--no-early-stop", is_flag=True, help="train every candidate for all epochs")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when available)")
+@click.option("--threads", default=None, type=int, help="torch CPU threads (1 avoids oversubscription on shared machines)")
 @click.option("--out", "out_dir", default="automl-out", show_default=True,
               help="checkpoint and report folder (a rerun with the same settings resumes)")
 @click.option("--fresh", is_flag=True, help="ignore a checkpoint in --out and start over")
 @click.option("--quiet", is_flag=True, help="no progress output")
 def automl_cmd(data_path, space, budget, algorithm, epochs, width, proxy, n_prescreen, max_candidates,
-               no_early_stop, seed, device, out_dir, fresh, quiet):
+               no_early_stop, seed, device, threads, out_dir, fresh, quiet):
     """Search a network for your image dataset (zero-cost pre-screening + NAS with real training)."""
     import numpy as np
 
@@ -355,8 +401,8 @@ def automl_cmd(data_path, space, budget, algorithm, epochs, width, proxy, n_pres
     try:
         res = automl.run(X, y, space=space, budget=budget, algorithm=algorithm, epochs=epochs, width=width,
                          proxy=proxy, n_prescreen=n_prescreen, max_candidates=max_candidates,
-                         early_stop=not no_early_stop, seed=seed, device=device, out_dir=out_dir,
-                         resume=not fresh, progress=not quiet)
+                         early_stop=not no_early_stop, seed=seed, device=device, threads=threads,
+                         out_dir=out_dir, resume=not fresh, progress=not quiet)
     except (ValueError, TypeError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"best: {res.best_arch}  validation accuracy {res.best_val_acc:.4f}")
