@@ -17,19 +17,44 @@ from ._base import Predictor
 from .mlp import _torch
 
 
+def _one_hot_nodes(F: np.ndarray, V: int) -> bool:
+    rest = F.shape[1] - V * V
+    if rest <= 0 or rest % V:
+        return False
+    feats = F[:, :rest].reshape(len(F), V, rest // V)
+    A = F[:, rest:]
+    return bool(np.allclose(feats.sum(axis=2), 1.0) and ((A >= 0) & (A <= 1)).all())
+
+
 def infer_nodes(F: np.ndarray) -> int:
     """V for flat ``[node features (V*F), adjacency (V*V)]`` rows: the smallest V whose feature block
     is one-hot per node (every node row sums to 1) and whose adjacency block lies in [0, 1]."""
+    return infer_layout(F)[1]
+
+
+def infer_layout(F: np.ndarray) -> tuple[int, int]:
+    """(graphs per row, V): rows may hold several graphs side by side (DARTS: normal, reduction cell)."""
     d = F.shape[1]
-    for V in range(2, int(np.sqrt(d)) + 1):
-        rest = d - V * V
-        if rest <= 0 or rest % V:
+    for g in (1, 2):
+        if d % g:
             continue
-        feats = F[:, :rest].reshape(len(F), V, rest // V)
-        A = F[:, rest:]
-        if np.allclose(feats.sum(axis=2), 1.0) and ((A >= 0) & (A <= 1)).all():
-            return V
+        parts = [F[:, i * d // g:(i + 1) * d // g] for i in range(g)]
+        for V in range(2, int(np.sqrt(d // g)) + 1):
+            if all(_one_hot_nodes(P, V) for P in parts):
+                return g, V
     raise ValueError(f"cannot infer the number of nodes from {d} gcn features; pass n_nodes")
+
+
+def flatten_gcn(enc) -> tuple[np.ndarray, int | None]:
+    """A space's ``gcn`` encoding as flat rows; dict encodings (NB101: ``operations`` (N, V, F),
+    ``adjacency`` (N, V, V)) are flattened to the ``[features, adjacency]`` layout (padded vertices keep
+    zero features). Returns (rows, V or None)."""
+    if isinstance(enc, dict):
+        ops = np.asarray(enc["operations"], dtype=np.float64)
+        adj = np.asarray(enc["adjacency"], dtype=np.float64)
+        n, V = ops.shape[0], ops.shape[1]
+        return np.concatenate([ops.reshape(n, -1), adj.reshape(n, -1)], axis=1), V
+    return np.asarray(enc, dtype=np.float64), None
 
 
 class GCNPredictor(Predictor):
@@ -39,6 +64,8 @@ class GCNPredictor(Predictor):
     ----------
     space, encoding : used when given ``Cells`` (default encoding ``gcn``)
     n_nodes : V, or None (the space's ``gcn_nodes``, else inferred)
+    n_graphs : graphs per row (DARTS: 2, normal and reduction cell; they share the GCN weights and their
+        embeddings are concatenated), or None (inferred)
     hidden, n_layers : width and number of graph-convolution layers (BONAS: 64, 4)
     lr, epochs, batch_size, weight_decay : Adam training schedule (MSE loss on standardised targets)
     random_state, n_threads : seed and torch threads (restored after use)
@@ -53,11 +80,22 @@ class GCNPredictor(Predictor):
     has_uncertainty = False
     min_train_size = 2
 
-    def __init__(self, *, space=None, encoding="gcn", n_nodes=None, hidden=64, n_layers=4, lr=1e-3,
+    def _features(self, X) -> np.ndarray:
+        from ..spaces._cells import Cells
+
+        if isinstance(X, Cells) and self.space is not None:
+            F, V = flatten_gcn(self.space.encode(X, self.encoding))
+            if V is not None:
+                self._enc_nodes = V
+            return super()._features(F)
+        return super()._features(X)
+
+    def __init__(self, *, space=None, encoding="gcn", n_nodes=None, n_graphs=None, hidden=64, n_layers=4, lr=1e-3,
                  epochs=100, batch_size=32, weight_decay=0.0, random_state=None, n_threads=1):
         self.space = space
         self.encoding = encoding
         self.n_nodes = n_nodes
+        self.n_graphs = n_graphs
         self.hidden = hidden
         self.n_layers = n_layers
         self.lr = lr
@@ -68,10 +106,11 @@ class GCNPredictor(Predictor):
         self.n_threads = n_threads
 
     def _split(self, torch, F):
-        V = self.n_nodes_
-        X = torch.as_tensor(F, dtype=torch.float32)
+        """(A, H) with the graphs of a row stacked: A (N*g, V, V), H (N*g, V, F)."""
+        V, g = self.n_nodes_, self.n_graphs_
+        X = torch.as_tensor(F, dtype=torch.float32).reshape(len(F) * g, -1)
         rest = X.shape[1] - V * V
-        H = X[:, :rest].reshape(len(F), V, -1)
+        H = X[:, :rest].reshape(len(X), V, -1)
         A = X[:, rest:].reshape(-1, V, V)
         A = A + A.transpose(1, 2) + torch.eye(V)
         A = A / A.sum(dim=2, keepdim=True)
@@ -80,14 +119,21 @@ class GCNPredictor(Predictor):
     def _embed_t(self, torch, params, A, H):
         for i in range(int(self.n_layers)):
             H = torch.relu(A @ (H @ params[2 * i]) + params[2 * i + 1])
-        return H.mean(dim=1)
+        Z = H.mean(dim=1)
+        return Z.reshape(-1, self.n_graphs_ * Z.shape[1])
 
     def _fit(self, F, y):
         torch = _torch()
-        V = self.n_nodes or getattr(self.space, "gcn_nodes", None) or infer_nodes(F)
-        self.n_nodes_ = int(V)
-        if (F.shape[1] - V * V) <= 0 or (F.shape[1] - V * V) % V:
-            raise ValueError(f"{F.shape[1]} features do not split into a {V}x{V} adjacency and node features")
+        V = self.n_nodes or getattr(self, "_enc_nodes", None) or getattr(self.space, "gcn_nodes", None)
+        g = self.n_graphs
+        if V is None or g is None:
+            g_inf, V_inf = infer_layout(F) if V is None else (1, V)
+            V, g = V or V_inf, g or g_inf
+        self.n_nodes_, self.n_graphs_ = int(V), int(g)
+        per = F.shape[1] // g if F.shape[1] % g == 0 else 0
+        if per - V * V <= 0 or (per - V * V) % V:
+            raise ValueError(f"{F.shape[1]} features do not split into {g} graph(s) of a {V}x{V} adjacency "
+                             "and node features")
         self.y_mean_ = float(y.mean())
         self.y_scale_ = float(y.std()) or 1.0
         old = torch.get_num_threads()
@@ -97,13 +143,14 @@ class GCNPredictor(Predictor):
             A, H = self._split(torch, F)
             Y = torch.as_tensor((y - self.y_mean_) / self.y_scale_, dtype=torch.float32)
             sizes = [H.shape[2]] + [int(self.hidden)] * int(self.n_layers)
+            z_dim = int(self.hidden) * self.n_graphs_
             params = []
             for a, b in zip(sizes[:-1], sizes[1:]):
                 lim = np.sqrt(6.0 / (a + b))
                 params += [((torch.rand(a, b, generator=gen) * 2 - 1) * lim).requires_grad_(),
                            torch.zeros(b).requires_grad_()]
-            lim = np.sqrt(6.0 / (sizes[-1] + 1))
-            params += [((torch.rand(sizes[-1], generator=gen) * 2 - 1) * lim).requires_grad_(),
+            lim = np.sqrt(6.0 / (z_dim + 1))
+            params += [((torch.rand(z_dim, generator=gen) * 2 - 1) * lim).requires_grad_(),
                        torch.zeros(()).requires_grad_()]
             opt = torch.optim.Adam(params, lr=float(self.lr), weight_decay=float(self.weight_decay))
             n, bs = len(F), int(self.batch_size)
@@ -111,7 +158,8 @@ class GCNPredictor(Predictor):
                 perm = torch.randperm(n, generator=gen)
                 for s in range(0, n, bs):
                     idx = perm[s:s + bs]
-                    z = self._embed_t(torch, params, A[idx], H[idx])
+                    sub = (idx[:, None] * self.n_graphs_ + torch.arange(self.n_graphs_)).reshape(-1)
+                    z = self._embed_t(torch, params, A[sub], H[sub])
                     loss = ((z @ params[-2] + params[-1] - Y[idx]) ** 2).mean()
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
@@ -133,7 +181,7 @@ class GCNPredictor(Predictor):
             torch.set_num_threads(old)
 
     def embed(self, X) -> np.ndarray:
-        """The graph embedding (N, hidden) of the last layer (mean over nodes)."""
+        """The graph embedding (N, hidden * graphs) of the last layer (mean over nodes)."""
         F = self._features(X)
         self._check_fitted(F)
         return self._embed_np(F)
@@ -144,10 +192,10 @@ class GCNPredictor(Predictor):
 
     def _fitted_state(self) -> dict:
         return {"weights_": list(self.weights_), "n_features_in_": self.n_features_in_, "n_nodes_": self.n_nodes_,
-                "y_mean_": self.y_mean_, "y_scale_": self.y_scale_}
+                "n_graphs_": self.n_graphs_, "y_mean_": self.y_mean_, "y_scale_": self.y_scale_}
 
     def _set_fitted_state(self, state: dict) -> None:
         self.weights_ = [np.asarray(w, dtype=np.float32) for w in state["weights_"]]
-        for k in ("n_features_in_", "n_nodes_"):
+        for k in ("n_features_in_", "n_nodes_", "n_graphs_"):
             setattr(self, k, int(state[k]))
         self.y_mean_, self.y_scale_ = float(state["y_mean_"]), float(state["y_scale_"])

@@ -37,20 +37,19 @@ class BONAS(ModelBasedOptimizer):
         p = self.params
         enc = self.params["encoding"] or default_encoding(self.space, ("gcn",))
         gcn = GCNPredictor(hidden=int(p["hidden"]), n_layers=int(p["n_layers"]), epochs=int(p["epochs"]),
-                           lr=float(p["lr"]), random_state=seed, space=self.space)
-        gcn.fit(self.space.encode(self.cells_[:n], enc), self._y[:n])
+                           lr=float(p["lr"]), random_state=seed, space=self.space, encoding=enc)
+        gcn.fit(self.cells_[:n], self._y[:n])
         self._gcn, self._gcn_fit = gcn, (seed, n)
 
     def _predict_values(self, cands):
-        enc = self.params["encoding"] or default_encoding(self.space, ("gcn",))
         if self._gcn_fit is None or self._rounds % int(self.params["retrain_every"]) == 0:
             self._train_gcn(self._draw_seed(), self.n_told)
         elif self._gcn is None:  # restored run: rebuild the same GCN
             self._train_gcn(*self._gcn_fit)
         self._rounds += 1
-        Z = self._gcn.embed(self.space.encode(self.cells_, enc))
+        Z = self._gcn.embed(self.cells_)
         blr = BayesianLinearRegression().fit(Z, self._y)
-        return blr.predict_dist(self._gcn.embed(self.space.encode(cands, enc)))
+        return blr.predict_dist(self._gcn.embed(cands))
 
     def _extra_state(self) -> dict:
         return {"rounds": self._rounds, "gcn_fit": None if self._gcn_fit is None else list(self._gcn_fit)}

@@ -35,10 +35,10 @@ class NPENAS(ModelBasedOptimizer):
     def _predict_values(self, cands):
         if self.params["predictor"] == "gcn":
             enc = self.params["encoding"] or default_encoding(self.space, ("gcn",))
-            model = GCNPredictor(epochs=int(self.params["epochs"]), random_state=self._draw_seed(), space=self.space)
-            model.fit(self.space.encode(self.cells_, enc), self._y)
-            F = self.space.encode(cands, enc)
-            mean = model.predict(F)
+            model = GCNPredictor(epochs=int(self.params["epochs"]), random_state=self._draw_seed(), space=self.space,
+                                 encoding=enc)
+            model.fit(self.cells_, self._y)
+            mean = model.predict(cands)
             return mean, 0.0 * mean
         enc = self._encoding()
         model = MLPEnsemble(epochs=int(self.params["epochs"]), random_state=self._draw_seed())
