@@ -1,6 +1,10 @@
 // NB101 enumeration, sampling, mutation and neighbours.
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "nb101.hpp"
 
 namespace fastnas {
@@ -41,6 +45,33 @@ struct KeySet {
         }
     }
 };
+
+// Bit t of the result (t < 28) is set when 16-bit lane t of d[0..6] (lane t = bits 16 (t % 4) ..
+// of d[t / 4]) is below thr (thr in 0..65536).
+inline std::uint32_t lanes_below(const std::uint64_t d[7], std::uint32_t thr) {
+    if (thr >= 65536u) return (1u << 28) - 1u;
+#if defined(__SSE2__)
+    const __m128i flip = _mm_set1_epi16(static_cast<short>(0x8000));
+    const __m128i t = _mm_set1_epi16(static_cast<short>(thr ^ 0x8000u));
+    std::uint32_t out = 0;
+    for (int k = 0; k < 4; ++k) {
+        const std::uint64_t hi = (2 * k + 1 < 7) ? d[2 * k + 1] : 0xFFFFFFFFFFFFFFFFull;
+        const __m128i v = _mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(d[2 * k]));
+        const __m128i lt = _mm_cmplt_epi16(_mm_xor_si128(v, flip), t);  // unsigned compare via sign flip
+        std::uint32_t m = static_cast<std::uint32_t>(_mm_movemask_epi8(lt)) & 0x5555u;  // one bit per lane
+        m = (m | (m >> 1)) & 0x3333u;
+        m = (m | (m >> 2)) & 0x0F0Fu;
+        m = (m | (m >> 4)) & 0x00FFu;
+        out |= m << (8 * k);
+    }
+    return out & ((1u << 28) - 1u);
+#else
+    std::uint32_t out = 0;
+    for (int t = 0; t < 28; ++t)
+        out |= static_cast<std::uint32_t>(((d[t >> 2] >> (16 * (t & 3))) & 0xFFFFu) < thr) << t;
+    return out;
+#endif
+}
 
 }  // namespace
 
@@ -131,35 +162,38 @@ Graph mutate(const Graph& parent, std::uint64_t parent_key, double rate, Rng& rn
     Graph pp = parent;
     const bool parent_ok = pruned_valid(pp);
     // Fast path (no effect on results): the parent's vertices are "live" slots, the padded slots are
-    // isolated. A try changes the pruned cell only if it flips an edge between two live slots, changes
-    // a live op, or flips at least two edges touching padded slots (an isolated slot needs an in- and
-    // an out-edge to join a path). Other tries are skipped without pruning.
+    // isolated. A try that flips no edge between two live slots and changes no live op leaves the
+    // pruned cell unchanged unless some padded slot gains both an in-edge and an out-edge (it needs
+    // both to join an input -> output path); such tries are skipped without pruning.
     unsigned live = 0;
     for (int v = 0; v < n - 1; ++v) live |= 1u << v;
     live |= 1u << (kMaxV - 1);
-    std::uint32_t ll_pairs = 0;
-    for (int t = 0; t < 21; ++t)
+    std::uint32_t ll_pairs = 0, into[kMaxV] = {0}, outof[kMaxV] = {0};
+    for (int t = 0; t < 21; ++t) {
         if (((live >> pi[t]) & 1u) && ((live >> pj[t]) & 1u)) ll_pairs |= 1u << t;
+        into[pj[t]] |= 1u << t;
+        outof[pi[t]] |= 1u << t;
+    }
     const unsigned live_ops = live & 0x3Eu;  // inner slots 1..5 that are live
+    const unsigned padded = ~live & 0x3Eu;
     for (;;) {
         std::uint64_t d[7];
         for (int t = 0; t < 7; ++t) d[t] = rng.next();
-        std::uint32_t flips = 0;
-        for (int t = 0; t < 21; ++t)
-            flips |= static_cast<std::uint32_t>(((d[t >> 2] >> (16 * (t & 3))) & 0xFFFFu) < te) << t;
-        unsigned opfire = 0;
-        for (int v = 1; v < kMaxV - 1; ++v) {
-            const int t = 20 + v;
-            opfire |= static_cast<unsigned>(((d[t >> 2] >> (16 * (t & 3))) & 0xFFFFu) < to) << v;
-        }
+        const std::uint32_t flips = lanes_below(d, te) & 0x1FFFFFu;
+        const unsigned opfire = ((lanes_below(d, to) >> 21) & 0x1Fu) << 1;  // vertices 1..5
         if (!flips && !opfire) continue;
         Graph g = base;
         for (int v = 1; v < kMaxV - 1; ++v)
             if ((opfire >> v) & 1u)
                 g.op[v] = static_cast<std::int8_t>((g.op[v] + 1 + static_cast<int>(rng.below(2))) % 3);
-        if (parent_ok && !(flips & ll_pairs) && !(opfire & live_ops) &&
-            popcount32(flips & ~ll_pairs) <= 1)
-            continue;
+        if (parent_ok && !(flips & ll_pairs) && !(opfire & live_ops)) {
+            bool may_join = false;
+            for (unsigned pm = padded; pm && !may_join; pm &= pm - 1) {
+                const int dslot = __builtin_ctz(pm);
+                may_join = (flips & into[dslot]) && (flips & outof[dslot]);
+            }
+            if (!may_join) continue;
+        }
         for (std::uint32_t f = flips; f; f &= f - 1) {
             const int t = __builtin_ctz(f);
             g.out[pi[t]] ^= static_cast<std::uint8_t>(1u << pj[t]);
