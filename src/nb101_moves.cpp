@@ -182,17 +182,21 @@ Graph mutate(const Graph& parent, std::uint64_t parent_key, double rate, Rng& rn
         const std::uint32_t flips = lanes_below(d, te) & 0x1FFFFFu;
         const unsigned opfire = ((lanes_below(d, to) >> 21) & 0x1Fu) << 1;  // vertices 1..5
         if (!flips && !opfire) continue;
-        Graph g = base;
-        for (int v = 1; v < kMaxV - 1; ++v)
-            if ((opfire >> v) & 1u)
-                g.op[v] = static_cast<std::int8_t>((g.op[v] + 1 + static_cast<int>(rng.below(2))) % 3);
         if (parent_ok && !(flips & ll_pairs) && !(opfire & live_ops)) {
             bool may_join = false;
             for (unsigned pm = padded; pm && !may_join; pm &= pm - 1) {
                 const int dslot = __builtin_ctz(pm);
                 may_join = (flips & into[dslot]) && (flips & outof[dslot]);
             }
-            if (!may_join) continue;
+            if (!may_join) {
+                for (int k = popcount32(opfire); k > 0; --k) rng.next();  // the below(2) draws of the ops
+                continue;
+            }
+        }
+        Graph g = base;
+        for (unsigned of = opfire; of; of &= of - 1) {
+            const int v = __builtin_ctz(of);
+            g.op[v] = static_cast<std::int8_t>((g.op[v] + 1 + static_cast<int>(rng.below(2))) % 3);
         }
         for (std::uint32_t f = flips; f; f &= f - 1) {
             const int t = __builtin_ctz(f);
