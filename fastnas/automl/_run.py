@@ -76,7 +76,7 @@ def run(X, y, space="nb201", budget="30m", algorithm="bananas", *, epochs: int =
         n_initial: int = 4, max_candidates: int | None = None, early_stop: bool = True,
         grace_epochs: int | None = None, val_fraction: float = 0.2, batch_size: int = 64, optimizer: str = "sgd",
         lr: float = 0.05, max_idle_proposals: int = 200, out_dir=None, resume: bool = True, seed=0, device=None,
-        threads: int | None = None, progress: bool = True) -> AutoMLResult:
+        workers: int = 1, threads: int | None = None, progress: bool = True) -> AutoMLResult:
     """Search a cell space for a network for ``(X, y)`` within a wall-clock budget.
 
     1. Split off ``val_fraction`` of the data for validation; standardise per channel.
@@ -93,6 +93,10 @@ def run(X, y, space="nb201", budget="30m", algorithm="bananas", *, epochs: int =
     5. Stops when the budget is spent (a running candidate is cut at the deadline), after
        ``max_candidates`` trained candidates, or after ``max_idle_proposals`` proposals in a row that
        were all rejected or already trained.
+
+    ``workers > 1`` trains that many candidates at a time on Ray workers (``ray`` installed; a local
+    Ray instance is started if none is running): the optimizer asks for ``workers`` cells per round and
+    the early-stopping rule of each worker sees the curves completed before its round started.
 
     ``threads`` sets torch's CPU thread count for the run (restored afterwards); on a shared machine
     ``threads=1`` avoids oversubscription, which can slow small networks tenfold.
@@ -129,7 +133,7 @@ def _kw(scope: dict) -> dict:
 
 def _run(X, y, space, budget, algorithm, *, epochs, width, cells_per_stage, proxy, n_prescreen, keep_fraction,
          n_initial, max_candidates, early_stop, grace_epochs, val_fraction, batch_size, optimizer, lr,
-         max_idle_proposals, out_dir, resume, seed, device, progress) -> AutoMLResult:
+         max_idle_proposals, out_dir, resume, seed, device, workers, progress) -> AutoMLResult:
     from ..spaces import SearchSpace, get_space
     from ..zerocost import score
 
@@ -138,6 +142,8 @@ def _run(X, y, space, budget, algorithm, *, epochs, width, cells_per_stage, prox
     sp = space if isinstance(space, SearchSpace) else get_space(space)
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive int, got {workers!r}")
     if not 0.0 < keep_fraction <= 1.0:
         raise ValueError(f"keep_fraction must be in (0, 1], got {keep_fraction}")
     base = int(base_seed(seed))
@@ -160,7 +166,8 @@ def _run(X, y, space, budget, algorithm, *, epochs, width, cells_per_stage, prox
     if state is None:
         state = {"format": _FORMAT, "config": config, "elapsed": 0.0, "candidates": [], "rounds": [],
                  "prescreen": None}
-    deadline = t_start + max(seconds - state["elapsed"], 0.0)
+    # wall-clock deadline (time.time), comparable in Ray worker processes
+    deadline = time.time() + max(seconds - state["elapsed"], 0.0)
 
     def checkpoint():
         if state_path is not None:
@@ -202,38 +209,57 @@ def _run(X, y, space, budget, algorithm, *, epochs, width, cells_per_stage, prox
     trained_keys = {c["key"] for c in state["candidates"]}
     models: dict[int, Any] = {}
 
-    def train(cells, proxy_score: float) -> dict:
-        key = format(int(np.asarray(sp.key(cells))[0]), "x")
-        idx = len(state["candidates"])
-        res = train_candidate(
-            sp, cells, d, num_classes=nc, in_channels=in_ch, build_kw=build_kw, epochs=epochs,
-            optimizer=optimizer, lr=lr, batch_size=batch_size, seed=row_seed(base, 1000 + idx), device=device,
-            deadline=deadline, stopper=stopper if early_stop else None,
-            checkpoint=(out / "ckpt" / f"cand{idx:04d}_{key}.pt") if out is not None else None)
-        rec = {"index": idx, "key": key, "arch": sp.to_strings(cells)[0], "cells": _cells_to_json(cells),
-               "proxy_score": proxy_score, **res["record"]}
-        models[idx] = res["model"]
-        state["candidates"].append(rec)
-        trained_keys.add(key)
-        if rec["stopped"] == "completed":
-            stopper.add_completed(rec["val_acc"])
+    pool = _RayPool(workers) if workers > 1 else None
+
+    def train_many(jobs: list) -> list[dict]:
+        """Train (cells, proxy_score) jobs: in this process, or on Ray workers in parallel."""
+        idx0 = len(state["candidates"])
+        args = []
+        for j, (cells, _) in enumerate(jobs):
+            key = format(int(np.asarray(sp.key(cells))[0]), "x")
+            args.append(dict(
+                num_classes=nc, in_channels=in_ch, build_kw=build_kw, epochs=epochs, optimizer=optimizer, lr=lr,
+                batch_size=batch_size, seed=row_seed(base, 1000 + idx0 + j), device=device, deadline=deadline,
+                stopper=stopper if early_stop else None,
+                checkpoint=(out / "ckpt" / f"cand{idx0 + j:04d}_{key}.pt") if out is not None else None))
+        if pool is None:
+            results = [train_candidate(sp, cells, d, **a) for (cells, _), a in zip(jobs, args)]
+        else:
+            results = pool.map(sp, [c for c, _ in jobs], d, args)
+        recs = []
+        for j, ((cells, proxy_score), res) in enumerate(zip(jobs, results)):
+            idx = idx0 + j
+            key = format(int(np.asarray(sp.key(cells))[0]), "x")
+            rec = {"index": idx, "key": key, "arch": sp.to_strings(cells)[0], "cells": _cells_to_json(cells),
+                   "proxy_score": proxy_score, **res["record"]}
+            models[idx] = res["model"]
+            state["candidates"].append(rec)
+            trained_keys.add(key)
+            if rec["stopped"] == "completed":
+                stopper.add_completed(rec["val_acc"])
+            if progress:
+                print(f"[automl] candidate {idx}: {rec['arch']}  best val acc "
+                      f"{max(rec['val_acc'], default=np.nan):.4f}  ({rec['stopped']}, {len(rec['val_acc'])} epochs, "
+                      f"{rec['seconds']:.1f}s)")
+            recs.append(rec)
         checkpoint()
-        if progress:
-            print(f"[automl] candidate {idx}: {rec['arch']}  best val acc {max(rec['val_acc'], default=np.nan):.4f}"
-                  f"  ({rec['stopped']}, {len(rec['val_acc'])} epochs, {rec['seconds']:.1f}s)")
-        return rec
+        return recs
 
     def done() -> bool:
-        return time.monotonic() >= deadline or (
+        return time.time() >= deadline or (
             max_candidates is not None and len(state["candidates"]) >= max_candidates)
 
     # -- 3a. the best pre-screened cells first ---------------------------------------------------
+    todo = []
     for i in range(min(n_initial, len(pre_cells))):
-        if done():
-            break
         key = format(int(np.asarray(sp.key(pre_cells[i]))[0]), "x")
         if key not in trained_keys:
-            train(pre_cells[i], float(pre_scores[i]))
+            todo.append((pre_cells[i], float(pre_scores[i])))
+    step = max(1, workers)
+    while todo and not done():
+        room = len(todo) if max_candidates is None else max_candidates - len(state["candidates"])
+        batch, todo = todo[:min(step, room)], todo[min(step, room):]
+        train_many(batch)
 
     # -- 3b. optimizer proposals, zero-cost admission --------------------------------------------
     opt = _make_optimizer(algorithm, sp, row_seed(base, 3))
@@ -244,22 +270,30 @@ def _run(X, y, space, budget, algorithm, *, epochs, width, cells_per_stage, prox
         opt.tell(asked, np.asarray(r["values"], dtype=np.float64))
     idle = 0  # proposals in a row that trained nothing (seen or rejected)
     while not done() and idle < max_idle_proposals:
-        asked = opt.ask(1)
+        room = step if max_candidates is None else min(step, max_candidates - len(state["candidates"]))
+        asked = opt.ask(room)
         zc = proxy_of(asked)
-        key = format(int(np.asarray(sp.key(asked))[0]), "x")
-        seen = [c for c in state["candidates"] if c["key"] == key]
-        if seen:
-            value = max(seen[0]["val_acc"], default=0.0)
-        elif not (zc[0] >= threshold):  # NaN proxies are rejected too
-            value = min((max(c["val_acc"], default=0.0) for c in state["candidates"]), default=0.0)
-        else:
-            rec = train(asked, float(zc[0]))
-            value = max(rec["val_acc"], default=0.0)
-        opt.tell(asked, np.array([value]))
-        trained = not seen and bool(zc[0] >= threshold)
-        idle = 0 if trained else idle + 1
-        state["rounds"].append({"values": [float(value)], "trained": trained})
+        keys = [format(int(k), "x") for k in np.asarray(sp.key(asked))]
+        values = np.zeros(len(asked))
+        floor = min((max(c["val_acc"], default=0.0) for c in state["candidates"]), default=0.0)
+        jobs, slots = [], []
+        for j, key in enumerate(keys):
+            seen = [c for c in state["candidates"] if c["key"] == key]
+            if seen:
+                values[j] = max(seen[0]["val_acc"], default=0.0)
+            elif not (zc[j] >= threshold):  # NaN proxies are rejected too
+                values[j] = floor
+            else:
+                jobs.append((asked[j], float(zc[j])))
+                slots.append(j)
+        for j, rec in zip(slots, train_many(jobs) if jobs else []):
+            values[j] = max(rec["val_acc"], default=0.0)
+        opt.tell(asked, values)
+        idle = 0 if jobs else idle + len(asked)
+        state["rounds"].append({"values": [float(v) for v in values], "trained": len(jobs)})
         checkpoint()
+    if pool is not None:
+        pool.close()
 
     # -- 5. the result ---------------------------------------------------------------------------
     if not state["candidates"]:
@@ -282,3 +316,27 @@ def _run(X, y, space, budget, algorithm, *, epochs, width, cells_per_stage, prox
     return AutoMLResult(best_cell=_cells_from_json(sp, best["cells"]), best_arch=best["arch"],
                         best_val_acc=float(table.loc[best_i, "best_val_acc"]), model=model, table=table,
                         curves=curves, files=files, prescreen=prescreen)
+
+
+class _RayPool:
+    """Ray tasks training candidates in parallel (started lazily; shut down if we started Ray)."""
+
+    def __init__(self, workers: int):
+        try:
+            import ray
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("workers > 1 needs ray: pip install 'ray[default]'") from exc
+        self._ray = ray
+        self._started = not ray.is_initialized()
+        if self._started:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        self._task = ray.remote(num_cpus=1)(train_candidate)
+
+    def map(self, space, cells_list, d, args):
+        data_ref = self._ray.put(d)
+        futures = [self._task.remote(space, cells, data_ref, **a) for cells, a in zip(cells_list, args)]
+        return self._ray.get(futures)
+
+    def close(self):
+        if self._started:
+            self._ray.shutdown()

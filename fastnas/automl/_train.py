@@ -17,7 +17,7 @@ def train_candidate(space, cells, d: dict, *, num_classes: int, in_channels: int
                     checkpoint: Path | None) -> dict:
     """Build and train one cell's network; returns ``{"model", "record"}`` where ``record`` holds the
     learning curves (accuracies as fractions), the stop reason (``completed``, ``early``, ``budget``)
-    and the training seconds. ``deadline`` is a ``time.monotonic()`` value."""
+    and the training seconds. ``deadline`` is a ``time.time()`` value (comparable across worker processes)."""
     import torch
 
     from .. import models, train
@@ -29,7 +29,7 @@ def train_candidate(space, cells, d: dict, *, num_classes: int, in_channels: int
 
     def callback(curves) -> bool:
         acc = np.asarray(curves.val_acc, dtype=np.float64) / 100.0
-        if len(acc) < epochs and time.monotonic() >= deadline:
+        if len(acc) < epochs and time.time() >= deadline:
             reason["why"] = "budget"
             return True
         if stopper is not None and len(acc) < epochs and stopper.should_stop(acc):

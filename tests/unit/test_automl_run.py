@@ -103,6 +103,8 @@ def test_bad_settings():
         automl.run(X, y, epochs=0)
     with pytest.raises(ValueError, match="threads"):
         automl.run(X, y, threads=0)
+    with pytest.raises(ValueError, match="workers"):
+        automl.run(X, y, workers=0)
 
 
 def test_parse_budget():
