@@ -6,7 +6,23 @@ plain arrays, which makes persistence safe.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
+
+
+@contextlib.contextmanager
+def threads(n: int):
+    """Run torch with ``n`` intra-op threads, restoring the previous setting afterwards (small networks
+    gain nothing from many threads, and on shared machines oversubscription slows everything)."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 def init_mlp(sizes, rng: np.random.Generator) -> list[np.ndarray]:

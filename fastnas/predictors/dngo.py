@@ -44,7 +44,8 @@ class DNGO(Predictor):
     min_train_size = 3
 
     def __init__(self, *, hidden: tuple = (50, 50, 50), epochs: int = 200, batch_size: int = 32,
-                 lr: float = 1e-2, weight_decay: float = 0.0, space=None, encoding: str = "adjacency", seed=0):
+                 lr: float = 1e-2, weight_decay: float = 0.0, space=None, encoding: str = "adjacency", seed=0,
+                 n_threads: int = 1):
         self.hidden = hidden
         self.epochs = epochs
         self.batch_size = batch_size
@@ -53,8 +54,13 @@ class DNGO(Predictor):
         self.space = space
         self.encoding = encoding
         self.seed = seed
+        self.n_threads = n_threads
 
     def _phi(self, F):
+        with tn.threads(self.n_threads):
+            return self._phi_net(F)
+
+    def _phi_net(self, F):
         import torch
 
         params = tn.to_torch(self.weights_)
@@ -65,6 +71,10 @@ class DNGO(Predictor):
         return np.hstack([H, np.ones((len(F), 1))])
 
     def _fit(self, F, y):
+        with tn.threads(self.n_threads):
+            self._fit_net(F, y)
+
+    def _fit_net(self, F, y):
         import torch
 
         rng = as_generator(self.seed)

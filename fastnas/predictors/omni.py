@@ -114,6 +114,21 @@ class OMNI(Predictor):
             })
         return out
 
+    def _search(self, F, y, rng) -> list[tuple[dict, float]]:
+        """(parameters, mean cross-validated Kendall tau) of every random-search candidate."""
+        base = {"n_estimators": int(self.n_estimators)}
+        splits = folds(len(y), int(self.cv), rng)
+        out = []
+        for cand in self._candidates(rng):
+            params = {**base, **cand}
+            scores = []
+            for te in splits:
+                tr = np.setdiff1d(np.arange(len(y)), te)
+                p = NGBoost(**params, seed=self.seed).fit(F[tr], y[tr]).predict(F[te])
+                scores.append(kendall_tau(y[te], p) if np.ptp(p) > 0 and np.ptp(y[te]) > 0 else 0.0)
+            out.append((params, float(np.mean(scores))))
+        return out
+
     def fit(self, X, y):
         batch = as_batch(X)
         y = _check_y(y, len(batch), "OMNI")
@@ -124,19 +139,10 @@ class OMNI(Predictor):
         base = {"n_estimators": int(self.n_estimators)}
         best, best_score = base, -np.inf
         if len(y) >= int(self.min_search) and int(self.n_iter) > 1:
-            splits = folds(len(y), int(self.cv), rng)
-            for cand in self._candidates(rng):
-                params = {**base, **cand}
-                scores = []
-                for te in splits:
-                    tr = np.setdiff1d(np.arange(len(y)), te)
-                    m = NGBoost(**params, seed=self.seed).fit(F[tr], y[tr])
-                    p = m.predict(F[te])
-                    t = kendall_tau(y[te], p) if np.ptp(p) > 0 and np.ptp(y[te]) > 0 else 0.0
-                    scores.append(t)
-                s = float(np.mean(scores))
-                if s > best_score:  # keep the BEST configuration
-                    best, best_score = params, s
+            self.search_ = self._search(F, y, rng)
+            for params, score in self.search_:
+                if score > best_score:  # keep the BEST configuration (NASLib keeps the worst)
+                    best, best_score = params, score
         self.best_params_ = best
         self.cv_score_ = float(best_score) if np.isfinite(best_score) else float("nan")
         self.model_ = NGBoost(**best, seed=self.seed).fit(F, y)

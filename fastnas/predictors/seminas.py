@@ -35,7 +35,8 @@ class SemiNAS(Predictor):
 
     def __init__(self, *, latent: int = 32, hidden: int = 64, epochs: int = 150, batch_size: int = 32,
                  lr: float = 3e-3, trade_off: float = 0.8, n_unlabeled: int = 1000, pseudo_rounds: int = 1,
-                 space=None, encoding: str = "adjacency", seed=0):
+                 space=None, encoding: str = "adjacency", seed=0,
+                 n_threads: int = 1):
         self.latent = latent
         self.hidden = hidden
         self.epochs = epochs
@@ -47,6 +48,7 @@ class SemiNAS(Predictor):
         self.space = space
         self.encoding = encoding
         self.seed = seed
+        self.n_threads = n_threads
 
     def fit(self, X, y, X_unlabeled=None):
         F, y = self._check_xy(X, y)
@@ -84,6 +86,10 @@ class SemiNAS(Predictor):
         return tn.to_numpy(enc), tn.to_numpy(head)
 
     def _fit_semi(self, F, y, U):
+        with tn.threads(self.n_threads):
+            self._fit_semi_net(F, y, U)
+
+    def _fit_semi_net(self, F, y, U):
         if not 0.0 <= float(self.trade_off) <= 1.0:
             raise ValueError(f"trade_off must be in [0, 1], got {self.trade_off}")
         rng = as_generator(self.seed)
@@ -100,7 +106,7 @@ class SemiNAS(Predictor):
     def _predict(self, F):
         import torch
 
-        with torch.no_grad():
+        with tn.threads(self.n_threads), torch.no_grad():
             z = torch.tanh(tn.forward(tn.to_torch(self.encoder_), torch.as_tensor(F)))
             p = tn.forward(tn.to_torch(self.head_), z)[:, 0].numpy()
         return p * self.y_std_ + self.y_mean_
