@@ -223,10 +223,11 @@ void register_nb101(py::module_& m) {
             py::gil_scoped_release nogil;
             for (py::ssize_t i = 0; i < r.N && bad < 0; ++i) {
                 pk[static_cast<std::size_t>(i)] = nb::key_of(r.graph(i));
-                if (!pk[static_cast<std::size_t>(i)]) bad = i;
+                if (!pk[static_cast<std::size_t>(i)] || nb::check_row(r.M() + 49 * i, r.O() + 7 * i, r.V()[i]))
+                    bad = i;
             }
         }
-        if (bad >= 0) throw py::value_error("row " + std::to_string(bad) + ": parent cell is not in the space");
+        if (bad >= 0) throw py::value_error("row " + std::to_string(bad) + ": parent cell is not in the space (or malformed)");
         Out out(r.N);
         {
             py::gil_scoped_release nogil;
@@ -246,7 +247,7 @@ void register_nb101(py::module_& m) {
         {
             py::gil_scoped_release nogil;
             for (py::ssize_t i = 0; i < r.N && bad < 0; ++i)
-                if (!nb::key_of(r.graph(i))) bad = i;
+                if (!nb::key_of(r.graph(i)) || nb::check_row(r.M() + 49 * i, r.O() + 7 * i, r.V()[i])) bad = i;
             if (bad < 0) {
                 gs.reserve(static_cast<std::size_t>(r.N) * 24);
                 for (py::ssize_t i = 0; i < r.N; ++i) {
@@ -255,7 +256,7 @@ void register_nb101(py::module_& m) {
                 }
             }
         }
-        if (bad >= 0) throw py::value_error("row " + std::to_string(bad) + ": cell is not in the space");
+        if (bad >= 0) throw py::value_error("row " + std::to_string(bad) + ": cell is not in the space (or malformed)");
         py::tuple t = from_graphs(gs);
         py::array_t<std::int64_t> p(static_cast<py::ssize_t>(parent.size()));
         std::copy(parent.begin(), parent.end(), p.mutable_data());

@@ -4,8 +4,8 @@
 >>> space = NB101()
 >>> cells = NB101.from_specs([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]],
 ...                          ["input", "conv3x3-bn-relu", "maxpool3x3", "output"])
->>> space.hash(cells)[0]          # the dangling maxpool is pruned first
-'b49ac8c578b4561d79ac7087988f1c61'
+>>> space.hash(cells).tolist()      # the dangling maxpool is pruned first
+['b49ac8c578b4561d79ac7087988f1c61']
 >>> bool(space.is_valid(cells)[0]), int(space.prune(cells).n_vertices[0])
 (True, 3)
 

@@ -389,8 +389,8 @@ def nb101_mutate(matrix, ops, nv, rate: float, seed: int):
     keys = []
     for i, c in enumerate(parents):
         keys.append(key_of(c))
-        if keys[-1] == 0:
-            raise ValueError(f"row {i}: parent cell is not in the space")
+        if keys[-1] == 0 or check_row(matrix[i], ops[i], nv[i]) != OK:
+            raise ValueError(f"row {i}: parent cell is not in the space (or malformed)")
     return _pack([mutate_cell(c, k, rate, PyRng(int(seed), i)) for i, (c, k) in enumerate(zip(parents, keys))])
 
 
@@ -427,8 +427,8 @@ def nb101_neighbors(matrix, ops, nv):
     matrix, ops, nv = _rows(matrix, ops, nv)
     cells = [Cell.from_row(matrix[i], ops[i], nv[i]) for i in range(len(nv))]
     for i, c in enumerate(cells):
-        if pruned_valid(c) is None:
-            raise ValueError(f"row {i}: cell is not in the space")
+        if pruned_valid(c) is None or check_row(matrix[i], ops[i], nv[i]) != OK:
+            raise ValueError(f"row {i}: cell is not in the space (or malformed)")
     out, parent = [], []
     for i, c in enumerate(cells):
         nb = neighbors_of(c)

@@ -118,3 +118,15 @@ def test_bad_arrays(op):
 def test_reference_module_is_the_python_backend():
     assert _backend.table()["nb101_key"]["python"] == "fastnas.spaces.nb101_ref:nb101_key"
     assert nb101_ref.PATH_LEN == 364
+
+
+def test_malformed_parents_rejected_alike():
+    m, o, v = valid_rows(20, 3)
+    o = o.copy()
+    inner = np.flatnonzero(v > 2)[0]
+    o[inner, 1] = -3  # a padding code on an inner vertex
+    assert_same("nb101_mutate", m, o, v, 1.0, 1)
+    assert_same("nb101_neighbors", m, o, v)
+    m2 = m.copy()
+    m2[0, 6, 6] = 1  # garbage outside the cell
+    assert_same("nb101_mutate", m2, o, v, 1.0, 1)
