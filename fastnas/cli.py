@@ -382,12 +382,13 @@ def predictors_evaluate_cmd(names, data, dataset, train_sizes, test_size, fideli
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when available)")
 @click.option("--threads", default=None, type=int, help="torch CPU threads (1 avoids oversubscription on shared machines)")
+@click.option("--workers", default=1, show_default=True, type=int, help="candidates trained in parallel (Ray)")
 @click.option("--out", "out_dir", default="automl-out", show_default=True,
               help="checkpoint and report folder (a rerun with the same settings resumes)")
 @click.option("--fresh", is_flag=True, help="ignore a checkpoint in --out and start over")
 @click.option("--quiet", is_flag=True, help="no progress output")
 def automl_cmd(data_path, space, budget, algorithm, epochs, width, proxy, n_prescreen, max_candidates,
-               no_early_stop, seed, device, threads, out_dir, fresh, quiet):
+               no_early_stop, seed, device, threads, workers, out_dir, fresh, quiet):
     """Search a network for your image dataset (zero-cost pre-screening + NAS with real training)."""
     import numpy as np
 
@@ -402,7 +403,7 @@ def automl_cmd(data_path, space, budget, algorithm, epochs, width, proxy, n_pres
         res = automl.run(X, y, space=space, budget=budget, algorithm=algorithm, epochs=epochs, width=width,
                          proxy=proxy, n_prescreen=n_prescreen, max_candidates=max_candidates,
                          early_stop=not no_early_stop, seed=seed, device=device, threads=threads,
-                         out_dir=out_dir, resume=not fresh, progress=not quiet)
+                         workers=workers, out_dir=out_dir, resume=not fresh, progress=not quiet)
     except (ValueError, TypeError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"best: {res.best_arch}  validation accuracy {res.best_val_acc:.4f}")
