@@ -105,7 +105,7 @@ class OMNI(Predictor):
         out = [{}]  # the defaults first
         for _ in range(max(0, int(self.n_iter) - 1)):
             out.append({
-                "n_estimators": int(rng.integers(64, self.n_estimators + 1)),
+                "n_estimators": int(rng.integers(min(32, int(self.n_estimators)), int(self.n_estimators) + 1)),
                 "learning_rate": float(np.exp(rng.uniform(np.log(1e-3), np.log(0.2)))),
                 "minibatch_frac": float(rng.uniform(0.3, 1.0)),
                 "max_depth": int(rng.integers(1, 11)),

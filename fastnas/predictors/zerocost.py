@@ -73,9 +73,9 @@ class ZeroCostTable(ScorePredictor):
     def _lookup(self):
         if self.cells is None or self.scores is None:
             raise ValueError("ZeroCostTable needs cells= and scores=")
-        vals = self.scores[self.proxy] if isinstance(self.scores, dict) else self.scores
         if isinstance(self.scores, dict) and self.proxy not in self.scores:
             raise ValueError(f"proxy {self.proxy!r} not in the table; valid: {', '.join(sorted(self.scores))}")
+        vals = self.scores[self.proxy] if isinstance(self.scores, dict) else self.scores
         vals = np.asarray(vals, dtype=np.float64).reshape(-1) * float(self.sign)
         vals = _rank_last(vals)
         if len(vals) != len(self.cells):
