@@ -58,6 +58,8 @@ def cell_keys(cells) -> np.ndarray:
     ``row_seed(base, key)``, so the same cell gets the same network and score in any batch."""
     import hashlib
 
+    if not callable(getattr(cells, "arrays", None)):
+        raise TypeError(f"cells must be a Cells batch (e.g. NB201Cells), got {type(cells).__name__}")
     arrays = cells.arrays()
     out = np.empty(len(cells), dtype=np.int64)
     for i in range(len(cells)):

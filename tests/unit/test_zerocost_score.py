@@ -150,3 +150,8 @@ def test_nb201_cells_score_independent_of_batch_order():
 
     np.testing.assert_array_equal(table["params"].to_numpy(), nb201_param_counts(cells, C=4, N=1))
     assert (table["time_synflow"] >= 0).all()
+
+
+def test_cells_must_be_a_batch():
+    with pytest.raises(TypeError, match="Cells batch"):
+        zc.score("nb201", np.zeros((2, 6), dtype=np.int8), "params")
