@@ -111,7 +111,10 @@ class NB101(SearchSpace):
 
     # ---------------------------------------------------------------- validity and identity
     def is_valid(self, cells: NB101Cells) -> np.ndarray:
-        """bool per row: in the space after pruning (input reaches output, <= 9 edges, <= 7 vertices)."""
+        """bool per row: in the space after pruning (input reaches output, <= 9 edges, <= 7 vertices).
+
+        >>> NB101().is_valid(NB101.from_specs([[0, 0], [0, 0]], ["input", "output"])).tolist()
+        [False]"""
         return _backend.get("nb101_is_valid")(*_rows(check_cells(self, cells)))
 
     def prune(self, cells: NB101Cells, *, invalid: str = "keep") -> NB101Cells:
@@ -134,6 +137,14 @@ class NB101(SearchSpace):
 
         ``invalid="raise"`` raises ``ValueError`` for a row outside the space; ``invalid="zero"`` gives
         ``KEY_INVALID`` (0) for it.
+
+        >>> space = NB101()
+        >>> a = NB101.from_specs([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]],
+        ...                      ["input", "conv3x3-bn-relu", "maxpool3x3", "output"])
+        >>> b = NB101.from_specs([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]],
+        ...                      ["input", "maxpool3x3", "conv3x3-bn-relu", "output"])
+        >>> bool(space.key(a)[0] == space.key(b)[0])
+        True
         """
         keys = _backend.get("nb101_key")(*_rows(check_cells(self, cells)))
         if invalid == "raise":
@@ -145,7 +156,11 @@ class NB101(SearchSpace):
         return keys
 
     def is_isomorphic(self, a: NB101Cells, b: NB101Cells) -> np.ndarray:
-        """Pairwise exact isomorphism of the pruned cells (rows outside the space raise ``ValueError``)."""
+        """Pairwise exact isomorphism of the pruned cells (rows outside the space raise ``ValueError``).
+
+        >>> c = NB101().sample(4, seed=0)
+        >>> NB101().is_isomorphic(c, c).tolist()
+        [True, True, True, True]"""
         if len(a) != len(b):
             raise ValueError(f"is_isomorphic needs batches of equal length, got {len(a)} and {len(b)}")
         return self.key(a) == self.key(b)
@@ -159,6 +174,9 @@ class NB101(SearchSpace):
         in C++ using ``threads`` threads (0: all cores; rows are independent, results do not depend on
         it); ``"auto"`` uses the table when it is in memory or on disk, or when the batch has at least
         500,000 rows (building it is then cheaper), and computes directly otherwise.
+
+        >>> NB101().hash(NB101.from_specs([[0, 1], [0, 0]], ["input", "output"]), table=False).tolist()
+        ['043721b9c7fe8c5fad811d47d83132ec']
         """
         if invalid not in ("raise", "empty"):
             raise ValueError(f"invalid must be 'raise' or 'empty', got {invalid!r}")
@@ -189,6 +207,10 @@ class NB101(SearchSpace):
         met of each class). Also computes every fingerprint (C++ MD5 on all cores) into the key ->
         fingerprint table used by ``hash``, cached on disk when ``cache`` (see ``nb101_table``); a
         cached table is verified and reused.
+
+        >>> cells = NB101().enumerate(progress=False)  # doctest: +SKIP
+        >>> len(cells)  # doctest: +SKIP
+        423624
         """
         global _memory_table
         from tqdm.auto import tqdm
@@ -290,20 +312,34 @@ class NB101(SearchSpace):
         rate/5 to a different op; a try is repeated until the result is valid and new. Probabilities are
         resolved on 16 bits (see ``nb101_ref.mutate_cell``). ``rate`` in [0.001, 20]; parents must be
         valid (``ValueError`` names the row).
+
+        >>> space = NB101()
+        >>> parents = space.sample(5, seed=0)
+        >>> kids = space.mutate(parents, rate=1.0, seed=1)
+        >>> bool(space.is_valid(kids).all()), bool(space.is_isomorphic(parents, kids).any())
+        (True, False)
         """
         m, o, v = _backend.get("nb101_mutate")(*_rows(check_cells(self, cells)), float(rate), int(base_seed(seed)))
         return _wrap(m, o, v)
 
     def neighbors(self, cell: NB101Cells) -> NB101Cells:
         """All valid cells one edit away from one cell (flip one edge of its pruned matrix, or change
-        one inner op), pruned, deduplicated up to isomorphism, the cell itself excluded."""
+        one inner op), pruned, deduplicated up to isomorphism, the cell itself excluded.
+
+        >>> one = NB101.from_specs([[0, 1, 0], [0, 0, 1], [0, 0, 0]], ["input", "conv3x3-bn-relu", "output"])
+        >>> len(NB101().neighbors(one))  # the skip edge added, or conv1x1 / maxpool instead
+        3"""
         check_cells(self, cell)
         if len(cell) != 1:
             raise ValueError(f"neighbors takes a batch of one cell, got {len(cell)}; use neighbors_batch")
         return self.neighbors_batch(cell)[0]
 
     def neighbors_batch(self, cells: NB101Cells) -> tuple[NB101Cells, np.ndarray]:
-        """Neighbours of every row at once: (cells, parent row index int64)."""
+        """Neighbours of every row at once: (cells, parent row index int64).
+
+        >>> cells, parent = NB101().neighbors_batch(NB101().sample(3, seed=0))
+        >>> bool((parent[:-1] <= parent[1:]).all())
+        True"""
         m, o, v, parent = _backend.get("nb101_neighbors")(*_rows(check_cells(self, cells)))
         return _wrap(m, o, v), parent
 

@@ -123,6 +123,8 @@ def from_arrays(matrix, ops, n_vertices=None) -> NB101Cells:
 
 
 def _is_single_ops(ops) -> bool:
+    if isinstance(ops, np.ndarray):
+        return ops.ndim == 1 and ops.dtype.kind in "US"
     return isinstance(ops, (list, tuple)) and (len(ops) == 0 or isinstance(ops[0], str))
 
 
