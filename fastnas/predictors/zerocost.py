@@ -73,6 +73,16 @@ class ZeroCostTable(ScorePredictor):
     def _lookup(self):
         if self.cells is None or self.scores is None:
             raise ValueError("ZeroCostTable needs cells= and scores=")
+        # the sorted table depends only on the parameters: cache it while they are the same objects
+        cached = self.__dict__.get("_sorted_table")
+        if (cached is not None and cached[0] is self.cells and cached[1] is self.scores
+                and cached[2] == (self.proxy, float(self.sign))):
+            return cached[3]
+        out = self._sorted()
+        self.__dict__["_sorted_table"] = (self.cells, self.scores, (self.proxy, float(self.sign)), out)
+        return out
+
+    def _sorted(self):
         if isinstance(self.scores, dict) and self.proxy not in self.scores:
             raise ValueError(f"proxy {self.proxy!r} not in the table; valid: {', '.join(sorted(self.scores))}")
         vals = self.scores[self.proxy] if isinstance(self.scores, dict) else self.scores
