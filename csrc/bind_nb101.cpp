@@ -217,14 +217,12 @@ void register_nb101(py::module_& m) {
     m.def("nb101_mutate", [](py::handle matrix, py::handle ops, py::handle nv, double rate, std::uint64_t seed) {
         Rows r = rows(matrix, ops, nv);
         if (!(rate >= 0.001 && rate <= 20.0)) throw py::value_error("rate must be in [0.001, 20]");
-        std::vector<std::uint64_t> pk(static_cast<std::size_t>(r.N));
         py::ssize_t bad = -1;
         {
             py::gil_scoped_release nogil;
             for (py::ssize_t i = 0; i < r.N && bad < 0; ++i) {
-                pk[static_cast<std::size_t>(i)] = nb::key_of(r.graph(i));
-                if (!pk[static_cast<std::size_t>(i)] || nb::check_row(r.M() + 49 * i, r.O() + 7 * i, r.V()[i]))
-                    bad = i;
+                nb::Graph g = r.graph(i);  // keys are computed lazily by mutate (most mutants need none)
+                if (!nb::pruned_valid(g) || nb::check_row(r.M() + 49 * i, r.O() + 7 * i, r.V()[i])) bad = i;
             }
         }
         if (bad >= 0) throw py::value_error("row " + std::to_string(bad) + ": parent cell is not in the space (or malformed)");
@@ -233,7 +231,7 @@ void register_nb101(py::module_& m) {
             py::gil_scoped_release nogil;
             for (py::ssize_t i = 0; i < r.N; ++i) {
                 fastnas::Rng rng(seed, static_cast<std::uint64_t>(i));
-                out.put(i, nb::mutate(r.graph(i), pk[static_cast<std::size_t>(i)], rate, rng));
+                out.put(i, nb::mutate(r.graph(i), 0, rate, rng));
             }
         }
         return py::make_tuple(out.m, out.o, out.n);

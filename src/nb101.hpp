@@ -75,7 +75,7 @@ void enumerate(int v, std::vector<Graph>& out, std::vector<std::uint64_t>& keys)
 // valid, pruned) or uniform over full 7-vertex DAGs with <= 9 edges (mode 1).
 Graph sample(Rng& rng, int mode);
 
-// BANANAS mutation of a valid parent with key parent_key.
+// BANANAS mutation of a valid parent with key parent_key (0: not known yet, computed when needed).
 Graph mutate(const Graph& parent, std::uint64_t parent_key, double rate, Rng& rng);
 
 // Valid single-edit neighbours of a valid cell, pruned, deduplicated up to isomorphism, parent

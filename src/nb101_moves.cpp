@@ -23,6 +23,21 @@ int pairs_of(int v, int* pi, int* pj) {
     return k;
 }
 
+// The 21 pairs of the 7-vertex triangle and, per vertex, the pairs entering and leaving it.
+struct Pairs7 {
+    int pi[21], pj[21];
+    std::uint32_t into[kMaxV], outof[kMaxV];
+    Pairs7() {
+        pairs_of(kMaxV, pi, pj);
+        for (int v = 0; v < kMaxV; ++v) into[v] = outof[v] = 0;
+        for (int t = 0; t < 21; ++t) {
+            into[pj[t]] |= 1u << t;
+            outof[pi[t]] |= 1u << t;
+        }
+    }
+};
+const Pairs7 kP7;
+
 // open-addressing set of nonzero uint64 keys
 struct KeySet {
     std::vector<std::uint64_t> slots;
@@ -114,8 +129,8 @@ void enumerate(int v, std::vector<Graph>& out, std::vector<std::uint64_t>& keys)
 }
 
 Graph sample(Rng& rng, int mode) {
-    int pi[21], pj[21];
-    pairs_of(kMaxV, pi, pj);
+    const int* pi = kP7.pi;
+    const int* pj = kP7.pj;
     for (;;) {
         const std::uint64_t bits = rng.next();
         Graph g;
@@ -135,8 +150,9 @@ Graph sample(Rng& rng, int mode) {
 }
 
 Graph mutate(const Graph& parent, std::uint64_t parent_key, double rate, Rng& rng) {
-    int pi[21], pj[21];
-    pairs_of(kMaxV, pi, pj);
+    // parent_key 0: computed here when first needed
+    const int* pi = kP7.pi;
+    const int* pj = kP7.pj;
     // embed the parent in 7 vertices: output to slot 6, new inner slots with random ops
     Graph base;
     base.n = kMaxV;
@@ -168,12 +184,14 @@ Graph mutate(const Graph& parent, std::uint64_t parent_key, double rate, Rng& rn
     unsigned live = 0;
     for (int v = 0; v < n - 1; ++v) live |= 1u << v;
     live |= 1u << (kMaxV - 1);
-    std::uint32_t ll_pairs = 0, into[kMaxV] = {0}, outof[kMaxV] = {0};
-    for (int t = 0; t < 21; ++t) {
-        if (((live >> pi[t]) & 1u) && ((live >> pj[t]) & 1u)) ll_pairs |= 1u << t;
-        into[pj[t]] |= 1u << t;
-        outof[pi[t]] |= 1u << t;
+    const std::uint32_t* into = kP7.into;
+    const std::uint32_t* outof = kP7.outof;
+    std::uint32_t touch_padded = 0;  // pairs with a padded end
+    for (unsigned pm = ~live & 0x3Eu; pm; pm &= pm - 1) {
+        const int dslot = __builtin_ctz(pm);
+        touch_padded |= into[dslot] | outof[dslot];
     }
+    const std::uint32_t ll_pairs = ~touch_padded & 0x1FFFFFu;
     const unsigned live_ops = live & 0x3Eu;  // inner slots 1..5 that are live
     const unsigned padded = ~live & 0x3Eu;
     for (;;) {
@@ -207,6 +225,16 @@ Graph mutate(const Graph& parent, std::uint64_t parent_key, double rate, Rng& rn
         if (parent_ok && g.n == pp.n && std::memcmp(g.out, pp.out, kMaxV) == 0 &&
             std::memcmp(g.op, pp.op, static_cast<std::size_t>(g.n)) == 0)
             continue;
+        // isomorphism keeps the vertex count, the edge count and the multiset of ops: when one of them
+        // differs the mutant is new without computing keys
+        if (!parent_ok || g.n != pp.n || n_edges(g) != n_edges(pp)) return g;
+        int hist_g[4] = {0, 0, 0, 0}, hist_p[4] = {0, 0, 0, 0};
+        for (int v = 1; v < g.n - 1; ++v) {
+            ++hist_g[static_cast<std::uint8_t>(g.op[v]) & 3u];
+            ++hist_p[static_cast<std::uint8_t>(pp.op[v]) & 3u];
+        }
+        if (std::memcmp(hist_g, hist_p, sizeof hist_g) != 0) return g;
+        if (!parent_key) parent_key = canonical_key(pp);
         if (canonical_key(g) != parent_key) return g;
     }
 }
