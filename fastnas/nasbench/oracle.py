@@ -16,6 +16,7 @@ query cannot draw a second, luckier training seed. Only new cells count against 
 from __future__ import annotations
 
 import time
+from itertools import repeat
 
 import numpy as np
 
@@ -78,16 +79,18 @@ class Oracle:
         self.time_budget = None if time_budget is None else float(time_budget)
         self.seed = seed
         self._rng = as_generator(rng) if seed == "sample" else None
-        self._cache: dict[int, tuple[float, float]] = {}
+        self._index: dict[int, int] = {}  # key -> position in the query log
         self.n_queries = 0
         self.n_calls = 0
         self.time_used = 0.0
         self._t0 = time.perf_counter()
-        # the query log, in order: key, value, cumulative simulated time, wall seconds since creation
-        self._log_keys: list[int] = []
-        self._log_vals: list[float] = []
-        self._log_time: list[float] = []
-        self._log_wall: list[float] = []
+        # the query log, in order (capacity-doubling arrays): key, value, cost, cumulative simulated time,
+        # wall seconds since creation
+        self._lk = np.zeros(0, dtype=np.uint64)
+        self._lv = np.zeros(0)
+        self._lc = np.zeros(0)
+        self._lt = np.zeros(0)
+        self._lw = np.zeros(0)
         self._log_cells: list = []
 
     # -- budget -------------------------------------------------------------------------------
@@ -109,17 +112,12 @@ class Oracle:
         Raises ``BudgetExhausted`` (carrying the answered prefix) if the batch does not fit.
         """
         self.n_calls += 1
-        keys = self.space.key(cells)
-        if len(keys) == 1 and int(keys[0]) in self._cache:  # the common repeat case, no arrays
-            v, c = self._cache[int(keys[0])]
-            return (np.array([v]), np.array([c])) if return_cost else np.array([v])
-        new_pos: dict[int, int] = {}
-        for i, k in enumerate(keys.tolist()):
-            if k not in self._cache and k not in new_pos:
-                new_pos[k] = i
-        new_idx = np.fromiter(new_pos.values(), dtype=np.intp, count=len(new_pos))
-        vals = np.empty(len(keys))
-        costs = np.empty(len(keys))
+        keys = np.asarray(self.space.key(cells), dtype=np.uint64)
+        hit, _ = self._lookup(keys)
+        # new classes, each at its first appearance, in batch order (vectorised: no per-cell loop)
+        miss = np.flatnonzero(~hit)
+        _, first = np.unique(keys[miss], return_index=True)
+        new_idx = miss[np.sort(first)]
         if new_idx.size:
             kwargs = dict(metric=self.metric, split=self.split, seed=self.seed, return_cost=True)
             if self.seed == "sample":
@@ -139,32 +137,49 @@ class Oracle:
             if n_ok < new_idx.size:
                 # answer the rows up to the first refused new cell
                 stop = int(new_idx[n_ok])
-                for i in range(stop):
-                    vals[i], costs[i] = self._cache[int(keys[i])]
+                _, pos = self._lookup(keys[:stop])
                 raise BudgetExhausted(
                     f"budget exhausted after {self.n_queries} queries and {self.time_used:.0f} simulated s "
                     f"(budget={self.budget}, time_budget={self.time_budget})",
-                    vals[:stop].copy(), costs[:stop].copy(),
+                    self._lv[pos], self._lc[pos],
                 )
-        for i, k in enumerate(keys.tolist()):
-            vals[i], costs[i] = self._cache[k]
+            hit, pos = self._lookup(keys)
+        else:
+            pos = self._lookup(keys)[1]
+        vals, costs = self._lv[pos], self._lc[pos]
         return (vals, costs) if return_cost else vals
 
+    def _lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(answered already?, position in the query log) per key; ``map`` over ``dict.get`` runs in C."""
+        pos = np.fromiter(map(self._index.get, keys.tolist(), repeat(-1)), dtype=np.intp, count=len(keys))
+        return pos >= 0, np.maximum(pos, 0)
+
+    def _grow(self, m: int) -> None:
+        n = self.n_queries
+        if n + m > len(self._lv):
+            cap = max(64, 2 * (n + m))
+            for name in ("_lk", "_lv", "_lc", "_lt", "_lw"):
+                old = getattr(self, name)
+                new = np.empty(cap, dtype=old.dtype)
+                new[:n] = old[:n]
+                setattr(self, name, new)
+
     def _admit(self, cells, keys, v, c) -> None:
-        if not len(keys):
+        m = len(keys)
+        if not m:
             return
-        wall = time.perf_counter() - self._t0
-        t = self.time_used
-        for k, vi, ci in zip(keys.tolist(), v.tolist(), c.tolist()):
-            self._cache[k] = (vi, ci)
-            t += ci
-            self._log_keys.append(k)
-            self._log_vals.append(vi)
-            self._log_time.append(t)
-            self._log_wall.append(wall)
-        self.time_used = t
-        self.n_queries += len(keys)
+        n = self.n_queries
+        self._grow(m)
+        cum = self.time_used + np.cumsum(c)
+        self._lk[n:n + m] = keys
+        self._lv[n:n + m] = v
+        self._lc[n:n + m] = c
+        self._lt[n:n + m] = cum
+        self._lw[n:n + m] = time.perf_counter() - self._t0
+        self._index.update(zip(keys.tolist(), range(n, n + m)))
         self._log_cells.append(cells)
+        self.time_used = float(cum[-1])
+        self.n_queries = n + m
 
     def report(self, cells, metric: str | None = None, split: str = "test", seed="mean"):
         """Other metrics (default: test accuracy) for reporting; never counts, never feeds an optimizer.
@@ -182,15 +197,13 @@ class Oracle:
         """The queries so far, in order: ``cells`` (a batch), ``key``, ``value``, ``sim_time``
         (cumulative simulated seconds) and ``wall_time`` (seconds since the oracle was created)."""
 
-        def cat(parts, dtype):
-            return np.array(parts, dtype=dtype)
-
+        n = self.n_queries
         return {
             "cells": self.space.concat(self._log_cells) if self._log_cells else self.space.cells_type.empty(0),
-            "key": cat(self._log_keys, np.uint64),
-            "value": cat(self._log_vals, np.float64),
-            "sim_time": cat(self._log_time, np.float64),
-            "wall_time": cat(self._log_wall, np.float64),
+            "key": self._lk[:n].copy(),
+            "value": self._lv[:n].copy(),
+            "sim_time": self._lt[:n].copy(),
+            "wall_time": self._lw[:n].copy(),
         }
 
     def __repr__(self) -> str:

@@ -194,11 +194,10 @@ class Optimizer:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"ask(n) needs a positive int, got {n!r}")
         cells = self._fresh(self._propose(int(n)), limit=int(n))  # the dedup guarantee, whatever _propose did
-        keys = self._key(cells)
+        klist = self._key(cells).tolist()
         self._n_asks += 1
-        for k in keys.tolist():
-            self._seen.add(k)
-            self._pending[k] = self._n_asks
+        self._seen.update(klist)
+        self._pending.update(dict.fromkeys(klist, self._n_asks))
         return cells
 
     def tell(self, cells: Cells, values, costs=None) -> None:
@@ -221,12 +220,12 @@ class Optimizer:
         klist = keys.tolist()
         if len(set(klist)) != len(klist):
             raise ValueError("tell got the same cell (up to isomorphism) twice in one batch")
-        for i, k in enumerate(klist):
-            if k not in self._pending:
-                what = "was already told" if k in self._seen else "was never asked"
-                raise ValueError(f"row {i} of tell ({self.space.to_strings(cells[i])[0]}) {what}")
-        for k in klist:
-            del self._pending[k]
+        unknown = set(klist).difference(self._pending)
+        if unknown:
+            i = next(i for i, k in enumerate(klist) if k in unknown)  # error path only
+            what = "was already told" if klist[i] in self._seen else "was never asked"
+            raise ValueError(f"row {i} of tell ({self.space.to_strings(cells[i])[0]}) {what}")
+        list(map(self._pending.pop, klist))
         start = self._n
         self._append(cells, values, costs, keys)
         self._observe(np.arange(start, self._n))
