@@ -37,10 +37,12 @@ def plot_results(df, path, *, metric: str = "kendall_tau", title: str | None = N
     fig, axes = plt.subplots(1, len(fams), figsize=(4.5 * len(fams), 3.8), squeeze=False, sharey=True)
     for ax, fam in zip(axes[0], fams):
         sub = agg[agg["family"] == fam]
-        for (name, fid), g in sub.groupby(["predictor", "fidelity"], sort=True):
+        cmap = plt.get_cmap("tab20")
+        for i, ((name, fid), g) in enumerate(sub.groupby(["predictor", "fidelity"], sort=True)):
             g = g.sort_values("x")
             label = name if fid == 0 else f"{name} @{fid}ep"
-            ax.plot(g["x"], g["y"], marker="o", ms=3, label=label)
+            ax.plot(g["x"], g["y"], marker="os^D"[i // 10 % 4], ms=3, color=cmap(i % 20),
+                    linestyle="-" if i < 10 else "--", label=label)
         ax.set_xscale("log")
         ax.set_title(fam)
         ax.set_xlabel("initialization + query time per cell (s, simulated)")
