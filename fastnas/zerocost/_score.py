@@ -80,7 +80,7 @@ def _apply(name: str, model: nn.Module, x, y, num_classes: int, seed: int) -> fl
     return fn(model, x, y)
 
 
-def _report_nonfinite(name: str, values: np.ndarray) -> np.ndarray:
+def _report_nonfinite(name: str, values: np.ndarray, stacklevel: int = 5) -> np.ndarray:
     bad = ~np.isfinite(values)
     if bad.any():
         rows = np.flatnonzero(bad)
@@ -88,7 +88,7 @@ def _report_nonfinite(name: str, values: np.ndarray) -> np.ndarray:
             f"proxy {name!r} is not finite (NaN/inf) for {rows.size} of {values.size} rows "
             f"(first rows {rows[:8].tolist()}); reported as NaN",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,  # the user's call of score / score_models / score_table
         )
         values = values.copy()
         values[bad] = np.nan
@@ -132,7 +132,7 @@ def _grouped_synflow_loop(make_model, n, *, dev, base, keys, group, input_shape,
             torch.cuda.synchronize(dev)
         values[start:start + len(nets)] = v
         times[start:start + len(nets)] = (time.perf_counter() - t0) / len(nets)
-    return {"synflow": _report_nonfinite("synflow", values)}, {"synflow": times}
+    return {"synflow": _report_nonfinite("synflow", values, stacklevel=5)}, {"synflow": times}
 
 
 def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Sequence[str], data, *,
