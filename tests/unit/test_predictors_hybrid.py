@@ -123,3 +123,15 @@ def test_persistence_refuses_foreign_classes(tmp_path):
     with pytest.raises(ValueError, match="not a fastnas predictor file"):
         np.savez(tmp_path / "x.npz", a=np.zeros(2))
         Predictor.load(tmp_path / "x.npz")
+
+
+def test_zero_cost_live_matches_zerocost_score():
+    pytest.importorskip("torch")
+    from fastnas import zerocost
+    from fastnas.spaces import NB201
+
+    cells = NB201().sample(3, seed=0)
+    z = make("zc_live", proxy="synflow", space="nb201", seed=1, build={"width": 4})
+    ref = zerocost.score("nb201", cells, "synflow", seed=1, width=4)
+    np.testing.assert_allclose(z.predict(cells), ref)
+    assert z.fit(cells, [1.0, 2.0, 3.0]).predict(cells).shape == (3,)
