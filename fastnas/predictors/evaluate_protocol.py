@@ -38,7 +38,7 @@ def default_train_sizes(n_pool: int, lo: int = 5, hi: int = 1000, num: int = 11)
     """Log-spaced training sizes from ``lo`` to ``min(hi, n_pool)``, deduplicated.
 
     >>> default_train_sizes(10_000)
-    [5, 8, 14, 24, 42, 71, 121, 205, 347, 589, 1000]
+    [5, 8, 14, 25, 42, 71, 120, 204, 347, 589, 1000]
     """
     hi = min(hi, n_pool)
     if hi < lo:
@@ -117,7 +117,8 @@ def evaluate(predictors, data: EvalData, *, train_sizes: Iterable[int] | None = 
     data : the ``EvalData`` pool.
     train_sizes : default ``default_train_sizes`` of the pool left after the test set.
     test_size : test cells per seed.
-    fidelities : epochs of curve shown (default: 0 and, with curves, quarter/half of the epochs).
+    fidelities : epochs of curve shown to learning-curve and hybrid predictors (default: a quarter and a
+        half of the curves' epochs; hybrids are also run without curves).
     seeds : number of trials or explicit trial ids.
     seed : base seed of the splits.
 
@@ -132,6 +133,7 @@ def evaluate(predictors, data: EvalData, *, train_sizes: Iterable[int] | None = 
     from tqdm.auto import tqdm
 
     from ._scored import ScorePredictor
+    from .lc import CurvePredictor
 
     preds = _prepare(predictors)
     n = len(data)
@@ -150,17 +152,16 @@ def evaluate(predictors, data: EvalData, *, train_sizes: Iterable[int] | None = 
         if fids and (T == 0 or fids[-1] > T):
             raise ValueError(f"fidelities must be in [1, {T}] (epochs of the curves), got {fids}")
     trials = list(range(int(seeds))) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
-    base = as_generator(seed)
-    perms = {t: np.random.default_rng([int(base.integers(2**63)), t]).permutation(n) for t in trials}
-    del base
+    root = int(as_generator(seed).integers(2**63))
+    # per trial: the split and the predictors' seed, both from (seed, trial) only
+    perms = {t: np.random.default_rng([root, t]).permutation(n) for t in trials}
+    pseeds = {t: int(np.random.default_rng([root, t, 1]).integers(2**31 - 1)) for t in trials}
 
     # the work list: (trial, name, train size, fidelity)
     jobs = []
     for name, pred in preds.items():
         fam = _family_of(name, pred)
         free = isinstance(pred, ScorePredictor) and pred.training_free
-        from .lc import CurvePredictor
-
         if isinstance(pred, CurvePredictor):
             combos = [(0 if free else s, f) for s in ([0] if free else sizes) for f in fids]
         elif fam == "zero-cost" or free:
@@ -177,7 +178,7 @@ def evaluate(predictors, data: EvalData, *, train_sizes: Iterable[int] | None = 
         perm = perms[t]
         test = perm[:test_size]
         train = perm[test_size:test_size + s]
-        pred = _instance(preds[name], data, seed=1000 * t + 17)
+        pred = _instance(preds[name], data, seed=pseeds[t])
         b_te = data.batch(test, f)
         row = {"predictor": name, "family": fam, "seed": t, "train_size": s, "fidelity": f}
         try:
