@@ -45,6 +45,7 @@ class OMNI(Predictor):
     """
 
     min_train_size = 3
+    has_uncertainty = True
 
     def __init__(self, *, zc="jacov", use_sotle: bool = True, space=None, encoding: str = "adjacency",
                  n_iter: int = 5, cv: int = 3, min_search: int = 15, n_estimators: int = 200, seed=0):

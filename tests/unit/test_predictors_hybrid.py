@@ -41,6 +41,14 @@ def test_zero_cost_table_lookup_order_and_missing(zc201):
         ZeroCostTable.from_benchmark(zc201, "nope").predict(zc201.cells[:2])
 
 
+def test_zero_cost_table_persists_its_cells(zc201, tmp_path):
+    z = ZeroCostTable.from_benchmark(zc201, "jacov").fit(zc201.cells[:50], zc201.val_accuracy[:50])
+    z.save(tmp_path / "z.npz")
+    z2 = Predictor.load(tmp_path / "z.npz")
+    assert z2.cells == zc201.cells and z2.is_fitted_
+    np.testing.assert_array_equal(z2.predict(zc201.cells[50:]), z.predict(zc201.cells[50:]))
+
+
 def test_non_finite_scores_rank_last(zc201):
     s = zc201.scores("nwot")
     assert not np.isfinite(s).all()  # the vendored table really has a -inf (a cell with no path)

@@ -132,3 +132,21 @@ def test_features_input_and_stack(nb201_task):
     p = s.predict(F[100:])
     worst = min(kendall_tau(y[100:], m.fit(F[:100], y[:100]).predict(F[100:])) for m in members)
     assert kendall_tau(y[100:], p) >= worst - 0.02
+
+
+@pytest.mark.parametrize("space_name,encoding", [("nb101", "path_trunc"), ("darts", "adjacency"),
+                                                 ("nbgraph", "onehot"), ("nb201", "categorical")])
+def test_any_space_any_encoding(space_name, encoding):
+    """Cells of every space go through the predictor's space/encoding parameters."""
+    from fastnas.spaces import get_space
+
+    space = get_space(space_name)
+    cells = space.sample(120, seed=2)
+    F = np.asarray(space.encode(cells, encoding), dtype=float)
+    y = F @ np.random.default_rng(1).normal(size=F.shape[1])
+    for name in ("blr", "rf"):
+        m = make(name, space=space, encoding=encoding, **({"n_estimators": 30} if name == "rf" else {}))
+        p = m.fit(cells[:80], y[:80]).predict(cells[80:])
+        np.testing.assert_allclose(p, make(name, **({"n_estimators": 30} if name == "rf" else {}))
+                                   .fit(F[:80], y[:80]).predict(F[80:]))
+        assert rmse(y[80:], p) < 0.9 * rmse(y[80:], np.full(40, y[:80].mean())), (space_name, name)
