@@ -249,51 +249,53 @@ def _run(X, y, space, budget, algorithm, *, epochs, width, cells_per_stage, prox
         return time.time() >= deadline or (
             max_candidates is not None and len(state["candidates"]) >= max_candidates)
 
-    # -- 3a. the best pre-screened cells first ---------------------------------------------------
-    todo = []
-    for i in range(min(n_initial, len(pre_cells))):
-        key = format(int(np.asarray(sp.key(pre_cells[i]))[0]), "x")
-        if key not in trained_keys:
-            todo.append((pre_cells[i], float(pre_scores[i])))
-    step = max(1, workers)
-    while todo and not done():
-        room = len(todo) if max_candidates is None else max_candidates - len(state["candidates"])
-        batch, todo = todo[:min(step, room)], todo[min(step, room):]
-        train_many(batch)
+    try:
+        # -- 3a. the best pre-screened cells first ---------------------------------------------------
+        todo = []
+        for i in range(min(n_initial, len(pre_cells))):
+            key = format(int(np.asarray(sp.key(pre_cells[i]))[0]), "x")
+            if key not in trained_keys:
+                todo.append((pre_cells[i], float(pre_scores[i])))
+        step = max(1, workers)
+        while todo and not done():
+            room = len(todo) if max_candidates is None else max_candidates - len(state["candidates"])
+            batch, todo = todo[:min(step, room)], todo[min(step, room):]
+            train_many(batch)
 
-    # -- 3b. optimizer proposals, zero-cost admission --------------------------------------------
-    opt = _make_optimizer(algorithm, sp, row_seed(base, 3))
-    # the optimizer only accepts values of cells it asked for: the pre-screened candidates above are not
-    # told; when it proposes one of them, it is told the recorded accuracy without retraining
-    for r in state["rounds"]:  # replay finished rounds (proposals are deterministic under the seed)
-        asked = opt.ask(len(r["values"]))
-        opt.tell(asked, np.asarray(r["values"], dtype=np.float64))
-    idle = 0  # proposals in a row that trained nothing (seen or rejected)
-    while not done() and idle < max_idle_proposals:
-        room = step if max_candidates is None else min(step, max_candidates - len(state["candidates"]))
-        asked = opt.ask(room)
-        zc = proxy_of(asked)
-        keys = [format(int(k), "x") for k in np.asarray(sp.key(asked))]
-        values = np.zeros(len(asked))
-        floor = min((max(c["val_acc"], default=0.0) for c in state["candidates"]), default=0.0)
-        jobs, slots = [], []
-        for j, key in enumerate(keys):
-            seen = [c for c in state["candidates"] if c["key"] == key]
-            if seen:
-                values[j] = max(seen[0]["val_acc"], default=0.0)
-            elif not (zc[j] >= threshold):  # NaN proxies are rejected too
-                values[j] = floor
-            else:
-                jobs.append((asked[j], float(zc[j])))
-                slots.append(j)
-        for j, rec in zip(slots, train_many(jobs) if jobs else []):
-            values[j] = max(rec["val_acc"], default=0.0)
-        opt.tell(asked, values)
-        idle = 0 if jobs else idle + len(asked)
-        state["rounds"].append({"values": [float(v) for v in values], "trained": len(jobs)})
-        checkpoint()
-    if pool is not None:
-        pool.close()
+        # -- 3b. optimizer proposals, zero-cost admission --------------------------------------------
+        opt = _make_optimizer(algorithm, sp, row_seed(base, 3))
+        # the optimizer only accepts values of cells it asked for: the pre-screened candidates above are not
+        # told; when it proposes one of them, it is told the recorded accuracy without retraining
+        for r in state["rounds"]:  # replay finished rounds (proposals are deterministic under the seed)
+            asked = opt.ask(len(r["values"]))
+            opt.tell(asked, np.asarray(r["values"], dtype=np.float64))
+        idle = 0  # proposals in a row that trained nothing (seen or rejected)
+        while not done() and idle < max_idle_proposals:
+            room = step if max_candidates is None else min(step, max_candidates - len(state["candidates"]))
+            asked = opt.ask(room)
+            zc = proxy_of(asked)
+            keys = [format(int(k), "x") for k in np.asarray(sp.key(asked))]
+            values = np.zeros(len(asked))
+            floor = min((max(c["val_acc"], default=0.0) for c in state["candidates"]), default=0.0)
+            jobs, slots = [], []
+            for j, key in enumerate(keys):
+                seen = [c for c in state["candidates"] if c["key"] == key]
+                if seen:
+                    values[j] = max(seen[0]["val_acc"], default=0.0)
+                elif not (zc[j] >= threshold):  # NaN proxies are rejected too
+                    values[j] = floor
+                else:
+                    jobs.append((asked[j], float(zc[j])))
+                    slots.append(j)
+            for j, rec in zip(slots, train_many(jobs) if jobs else []):
+                values[j] = max(rec["val_acc"], default=0.0)
+            opt.tell(asked, values)
+            idle = 0 if jobs else idle + len(asked)
+            state["rounds"].append({"values": [float(v) for v in values], "trained": len(jobs)})
+            checkpoint()
+    finally:
+        if pool is not None:
+            pool.close()
 
     # -- 5. the result ---------------------------------------------------------------------------
     if not state["candidates"]:
