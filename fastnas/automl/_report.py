@@ -48,7 +48,7 @@ def write_report(out: Path, table: pd.DataFrame, curves: pd.DataFrame, *, proxy:
         stopped = table.loc[table["candidate"] == cand, "stopped"].iloc[0]
         style = dict(lw=2.0, color="C3", zorder=3) if cand == best else dict(lw=0.8, alpha=0.6, color="C0")
         ax.plot(g["epoch"], g["val_acc"], ls="--" if stopped == "early" else "-", **style)
-    ax.set(xlabel="epoch", ylabel="validation accuracy", title=f"{title}: learning curves (dashed: stopped early)")
+    ax.set(xlabel="epoch", ylabel="validation accuracy", title=f"{title}\nlearning curves (dashed: stopped early)")
     fig.tight_layout()
     fig.savefig(files["learning_curves"], dpi=110)
     plt.close(fig)
