@@ -127,3 +127,14 @@ def test_median_stopping_rule_hand_worked():
     # epoch 3: best-so-far 0.6, 0.7, 0.65 -> 0.65; a curve's best counts, not its last value
     assert not rule.should_stop([0.1, 0.66, 0.2]) and rule.should_stop([0.1, 0.2, 0.64])
     assert not MedianStopping(min_completed=4).should_stop([0.0, 0.0, 0.0])
+
+
+@pytest.mark.ray
+def test_ray_workers_give_the_serial_curves(digits, monkeypatch):
+    pytest.importorskip("ray")
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+    X, y = digits[0][:160], digits[1][:160]
+    kw = {**KW, "epochs": 2, "n_prescreen": 6, "keep_fraction": 1.0, "max_candidates": 2}
+    par = automl.run(X, y, algorithm=_opt(), workers=2, **kw)  # both initial candidates trained at once
+    ser = automl.run(X, y, algorithm=_opt(), workers=1, **kw)
+    assert par.curves.equals(ser.curves) and par.table["arch"].equals(ser.table["arch"])
