@@ -27,10 +27,10 @@ demo: install
 	$(VENV)/bin/fastnas demo --out demo-out
 
 # The suite runs with the compiled backend forced (strict: a missing extension is an error);
-# tests/parity runs every operation on every backend explicitly.
+# tests/parity runs every operation on every backend explicitly; docstring examples run too.
 test: install
 	FASTNAS_BACKEND=cpp RAY_USAGE_STATS_ENABLED=0 RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 \
-		$(PY) -m pytest -q -p no:cacheprovider tests
+		$(PY) -m pytest -q -p no:cacheprovider --doctest-modules tests fastnas
 
 test-fast: install
 	FASTNAS_BACKEND=cpp $(PY) -m pytest -q -x -m "not slow" tests
