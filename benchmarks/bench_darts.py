@@ -2,7 +2,7 @@
 pure-Python reference twins (same definition), so the speed-up is a ratio from one run.
 
     pytest benchmarks/bench_darts.py --benchmark-only --benchmark-group-by=group
-    python benchmarks/bench_darts.py          # markdown table of cells/s (benchmarks/README-darts.md)
+    python benchmarks/bench_darts.py          # markdown table of cells/s (benchmarks/README.md)
 
 Compiled rows run on BIG cells (FULL for the 11,204-wide path encoding), reference rows on SMALL cells;
 ``extra_info["cells"]`` records the batch. One core (single-threaded kernels); the table uses CPU time

@@ -8,7 +8,7 @@
 * ``fit_epoch``: one training epoch of a small NB201 network (C=8, N=1) on 512 8x8 images, batch 64.
 
     pytest benchmarks/bench_models.py --benchmark-only --benchmark-group-by=group
-    python benchmarks/bench_models.py        # markdown table (benchmarks/README-models.md)
+    python benchmarks/bench_models.py        # markdown table (benchmarks/README.md)
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 beside the pure-Python reference twin (same definition), so the speed-up is a ratio from one run.
 
     pytest benchmarks/bench_nasbench.py --benchmark-only --benchmark-group-by=group
-    python benchmarks/bench_nasbench.py        # markdown table of queries/s (benchmarks/README-nasbench.md)
+    python benchmarks/bench_nasbench.py        # markdown table of queries/s (benchmarks/README.md)
 
 Compiled rows query BIG random keys/cells, reference rows SMALL ones; ``extra_info["queries"]`` records the
 batch. One core; the table uses CPU time (best of 3). ``open`` compares opening the three bundled stores with

@@ -2,7 +2,7 @@
 same call on the pure-Python reference twins (same definition), so the speed-up is a ratio from one run.
 
     pytest benchmarks/bench_nb101.py --benchmark-only --benchmark-group-by=group
-    python benchmarks/bench_nb101.py          # markdown table of cells/s (benchmarks/README-nb101.md)
+    python benchmarks/bench_nb101.py          # markdown table of cells/s (benchmarks/README.md)
 
 Compiled rows run on BIG random cells (the reference sampler's), reference rows on SMALL cells;
 ``extra_info["cells"]`` records the batch so cells/s = cells / time. Kernels are single-threaded except

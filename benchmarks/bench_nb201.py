@@ -2,7 +2,7 @@
 call on the pure-Python reference twins (same definition), so the speed-up is a ratio from one run.
 
     pytest benchmarks/bench_nb201.py --benchmark-only --benchmark-group-by=group
-    python benchmarks/bench_nb201.py          # markdown table of cells/s (benchmarks/README-nb201.md)
+    python benchmarks/bench_nb201.py          # markdown table of cells/s (benchmarks/README.md)
 
 Compiled rows run on BIG cells, reference rows on SMALL cells; ``extra_info["cells"]`` records the batch so
 cells/s = cells / time. One core (the kernels are single-threaded); the table uses CPU time (best of 3).

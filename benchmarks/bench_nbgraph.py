@@ -2,7 +2,7 @@
 call on the pure-Python reference twins (same definition), so the speed-up is a ratio from one run.
 
     pytest benchmarks/bench_nbgraph.py --benchmark-only --benchmark-group-by=group
-    python benchmarks/bench_nbgraph.py        # markdown table of cells/s (benchmarks/README-darts.md)
+    python benchmarks/bench_nbgraph.py        # markdown table of cells/s (benchmarks/README.md)
 
 Compiled rows run on BIG cells, reference rows on SMALL cells; one core; CPU time, best of 3.
 ``from_arch``/``to_arch`` take op names (strings at the edge): one implementation.

@@ -2,7 +2,7 @@
 definitions, so the speed-up is a ratio from one run.
 
     pytest benchmarks/bench_predictors.py --benchmark-only --benchmark-group-by=group
-    python benchmarks/bench_predictors.py        # markdown table (benchmarks/README-predictors.md)
+    python benchmarks/bench_predictors.py        # markdown table (benchmarks/README.md)
 
 Ops (vectorised numpy in fastnas vs a per-cell loop written from the definition):
 * ``kendall_tau``: tau-b of 200 test predictions (pair counting in blocks) vs a double loop over pairs.

@@ -1,7 +1,7 @@
 """Search and simulation overhead, and the BANANAS predictor against its per-member reference.
 
     pytest benchmarks/bench_search.py --benchmark-only      # timings (pytest-benchmark)
-    python benchmarks/bench_search.py speed                  # figures for benchmarks/README-search.md
+    python benchmarks/bench_search.py speed                  # figures for benchmarks/README.md
     python benchmarks/bench_search.py quality [trials]       # NB201 regret table + plot (100 trials: ~10 min)
 
 * random search / regularized evolution: 1,000 trials x 150 queries through ``simulate`` on 2 processes

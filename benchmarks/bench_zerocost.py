@@ -7,7 +7,7 @@ CI-sized (``pytest benchmarks/bench_zerocost.py --benchmark-only``):
     float64, ones input, sum |theta * grad| over Conv2d/Linear weights) -- the "reference" row; the
     ratio is the overhead of the API, not a kernel speed-up (both are torch).
 
-Not in CI (long; results go to benchmarks/README-zerocost.md):
+Not in CI (long; results go to benchmarks/README.md):
   * ``FASTNAS_FULL_SWEEP=1``: synflow of all 15,625 NB201 cells (or ``FASTNAS_SWEEP_SUBSET=n`` random
     cells), time per cell on CPU (one torch thread) or the GPU, Spearman vs bundled cifar10-valid
     accuracy; writes ``zerocost_sweep.npz`` in the current folder.

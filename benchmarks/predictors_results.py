@@ -1,4 +1,4 @@
-"""Produce the predictor figures of benchmarks/README-predictors.md on the bundled NB201 data.
+"""Produce the predictor figures of benchmarks/README.md on the bundled NB201 data.
 
     .venv/bin/python benchmarks/predictors_results.py --out /tmp/pred-results [--seeds 3]
 
