@@ -34,11 +34,15 @@ class SearchSpace(abc.ABC):
     encodings: ClassVar[tuple[str, ...]] = ()
     #: whether ``enumerate()`` is available
     finite: ClassVar[bool] = False
+    #: whether ``sample``/``mutate``/``neighbors`` may return cells for which ``is_valid`` is False by
+    #: default (NB201: the 341 disconnected cells are part of the benchmark; ``valid_only=True`` excludes them)
+    includes_invalid: ClassVar[bool] = False
 
     # -- sampling and moves ---------------------------------------------------------------------
     @abc.abstractmethod
     def sample(self, n: int, seed=None, *, unique: bool = False) -> Cells:
-        """``n`` valid cells; ``unique=True`` deduplicates up to isomorphism."""
+        """``n`` cells of the space (valid unless ``includes_invalid``); ``unique=True`` deduplicates up to
+        isomorphism."""
 
     @abc.abstractmethod
     def mutate(self, cells: Cells, rate: float = 1.0, seed=None) -> Cells:

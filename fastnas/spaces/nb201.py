@@ -66,6 +66,7 @@ class NB201(SearchSpace):
     cells_type: ClassVar[type[Cells]] = NB201Cells
     encodings: ClassVar[tuple[str, ...]] = _ENCODINGS
     finite: ClassVar[bool] = True
+    includes_invalid: ClassVar[bool] = True  # the 341 disconnected cells are benchmark cells too
     #: vertices of the ``gcn`` encoding's op-on-node graph (input, 6 edges, output)
     gcn_nodes: ClassVar[int] = 8
     OPS: ClassVar[tuple[str, ...]] = OPS
