@@ -73,7 +73,10 @@ class Optimizer:
         return dict(self.params)
 
     def __repr__(self) -> str:
-        changed = {k: v for k, v in self.params.items() if self._defaults.get(k) != v}
+        params = getattr(self, "params", None)
+        if params is None:  # construction failed before the parameters were stored
+            return f"{type(self).__name__}(<not initialised>)"
+        changed = {k: v for k, v in params.items() if self._defaults.get(k) != v}
         args = "".join(f", {k}={v!r}" for k, v in changed.items())
         return f"{type(self).__name__}({self.space!r}, seed={self.seed}{args})"
 
