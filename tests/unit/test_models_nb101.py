@@ -11,14 +11,6 @@ from fastnas.models.nb101 import (NB101Network, nb101_param_counts, nb101_prune,
                                   nb101_vertex_channels)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def n_params(net) -> int:

@@ -14,14 +14,6 @@ from fastnas.models.nb201 import NB201Network, nb201_param_counts  # noqa: E402
 QUIRKS = Path(__file__).resolve().parents[1] / "data" / "models_nb201_params_quirks.csv"
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def n_params(net) -> int:

@@ -14,14 +14,6 @@ from fastnas.models.nbgraph import (GNN_LINKS, NBGRAPH_SETTINGS, GNNNetwork, GNN
                                     nbgraph_param_counts)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def n_params(net) -> int:

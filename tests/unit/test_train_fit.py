@@ -12,14 +12,6 @@ torch = pytest.importorskip("torch")
 from fastnas.train import Curves, PatienceStop, PredictedStop, ThresholdStop, fit  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def data(n=40, seed=0):

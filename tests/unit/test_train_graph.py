@@ -10,14 +10,6 @@ from fastnas.models.nbgraph import GNNNetwork  # noqa: E402
 from fastnas.train import fit_graph  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def planted(n=60, seed=0):

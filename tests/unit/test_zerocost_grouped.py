@@ -11,14 +11,6 @@ import fastnas.zerocost as zc  # noqa: E402
 from fastnas.spaces import NB201  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 CELLS = NB201.from_strings([

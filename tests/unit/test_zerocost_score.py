@@ -11,15 +11,6 @@ import fastnas.zerocost as zc  # noqa: E402
 
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny networks: one thread is fastest, and avoids oversubscribing a shared CI machine."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def tiny(seed, width=4):
