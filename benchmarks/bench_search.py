@@ -101,7 +101,7 @@ def predictor_quality(seeds=(0, 1, 2)):
     for s in seeds:
         F, y, Fq, yq = _predictor_data(seed=s)
         t = time.perf_counter()
-        m = MLPEnsemble(random_state=s).fit(F, y).predict(Fq)
+        m = MLPEnsemble(seed=s).fit(F, y).predict(Fq)
         times["batched"].append(time.perf_counter() - t)
         t = time.perf_counter()
         r = reference_ensemble_fit_predict(F, y, Fq, seed=s)[0]
@@ -142,7 +142,7 @@ def test_ensemble_fit_batched(benchmark):
     from fastnas.predictors.mlp import MLPEnsemble
 
     F, y, Fq, _ = _predictor_data()
-    benchmark.pedantic(lambda: MLPEnsemble(random_state=0).fit(F, y).predict(Fq), rounds=3, iterations=1)
+    benchmark.pedantic(lambda: MLPEnsemble(seed=0).fit(F, y).predict(Fq), rounds=3, iterations=1)
 
 
 @pytest.mark.benchmark(group="bananas-ensemble-fit")

@@ -39,7 +39,7 @@ class BONAS(Predictor):
     def _fit(self, F, y):
         self.gcn_ = GCNPredictor(n_nodes=getattr(self.space, "gcn_nodes", None), hidden=self.hidden,
                                  n_layers=self.n_layers, lr=self.lr, epochs=self.epochs,
-                                 batch_size=self.batch_size, random_state=self.seed).fit(F, y)
+                                 batch_size=self.batch_size, seed=self.seed).fit(F, y)
         self.blr_ = BayesianLinearRegression(encoding="none").fit(self.gcn_.embed(F), y)
 
     def _predict_dist(self, F):

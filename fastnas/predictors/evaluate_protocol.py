@@ -17,7 +17,7 @@ uncalibrated training-free score). Costs: ``init_time_s`` = simulated full train
 cells (the benchmark's cost) + fit wall time; ``query_time_s`` per test cell = predict wall time /
 n_test + partial training of the cell up to the fidelity (``cost * fidelity / total_epochs``) +
 zero-cost compute time of the proxies the predictor reads. Deterministic under ``seed``: the splits and
-every predictor's ``seed``/``random_state`` derive from it (timings aside).
+every predictor's ``seed`` derives from it (timings aside).
 """
 from __future__ import annotations
 
@@ -76,9 +76,8 @@ def _instance(pred, data: EvalData, seed: int):
     upd = {}
     if "space" in params and params["space"] is None and data.space is not None and data.cells is not None:
         upd["space"] = data.space
-    for key in ("seed", "random_state"):
-        if key in params:
-            upd[key] = int(seed)
+    if "seed" in params:
+        upd["seed"] = int(seed)
     if upd:
         p.set_params(**upd)
     return p

@@ -68,11 +68,11 @@ class GCNPredictor(Predictor):
         embeddings are concatenated), or None (inferred)
     hidden, n_layers : width and number of graph-convolution layers (BONAS: 64, 4)
     lr, epochs, batch_size, weight_decay : Adam training schedule (MSE loss on standardised targets)
-    random_state, n_threads : seed and torch threads (restored after use)
+    seed, n_threads : seed and torch threads (restored after use)
 
     >>> from fastnas.sim.synthetic import ToySpace, SyntheticBenchmark
     >>> b = SyntheticBenchmark(ToySpace(4, 3)); c = b.space.sample(20, seed=0)
-    >>> m = GCNPredictor(space=b.space, epochs=5, random_state=0).fit(c, b.query(c))
+    >>> m = GCNPredictor(space=b.space, epochs=5, seed=0).fit(c, b.query(c))
     >>> m.embed(c).shape
     (20, 64)
     """
@@ -91,7 +91,7 @@ class GCNPredictor(Predictor):
         return super()._features(X)
 
     def __init__(self, *, space=None, encoding="gcn", n_nodes=None, n_graphs=None, hidden=64, n_layers=4, lr=1e-3,
-                 epochs=100, batch_size=32, weight_decay=0.0, random_state=None, n_threads=1):
+                 epochs=100, batch_size=32, weight_decay=0.0, seed=None, n_threads=1):
         self.space = space
         self.encoding = encoding
         self.n_nodes = n_nodes
@@ -102,7 +102,7 @@ class GCNPredictor(Predictor):
         self.epochs = epochs
         self.batch_size = batch_size
         self.weight_decay = weight_decay
-        self.random_state = random_state
+        self.seed = seed
         self.n_threads = n_threads
 
     def _split(self, torch, F):
@@ -139,7 +139,7 @@ class GCNPredictor(Predictor):
         old = torch.get_num_threads()
         torch.set_num_threads(int(self.n_threads))
         try:
-            gen = torch.Generator().manual_seed(int(base_seed(self.random_state)) & (2**63 - 1))
+            gen = torch.Generator().manual_seed(int(base_seed(self.seed)) & (2**63 - 1))
             A, H = self._split(torch, F)
             Y = torch.as_tensor((y - self.y_mean_) / self.y_scale_, dtype=torch.float32)
             sizes = [H.shape[2]] + [int(self.hidden)] * int(self.n_layers)

@@ -38,14 +38,14 @@ class MLPEnsemble(Predictor):
     lr, betas : Adam parameters
     epochs, batch_size : training schedule
     loss : "mae" (BANANAS) or "mse"
-    random_state : int seed (weights and shuffles); None draws one
+    seed : int, numpy Generator or None (weights and shuffles); None draws fresh entropy
     n_threads : torch threads during fit/predict (restored afterwards)
 
     Examples
     --------
     >>> import numpy as np
     >>> X = np.random.default_rng(0).random((40, 5)); y = X.sum(axis=1)
-    >>> m = MLPEnsemble(epochs=20, random_state=0).fit(X, y)
+    >>> m = MLPEnsemble(epochs=20, seed=0).fit(X, y)
     >>> mean, std = m.predict_dist(X[:3])
     >>> mean.shape, std.shape
     ((3,), (3,))
@@ -55,7 +55,7 @@ class MLPEnsemble(Predictor):
     min_train_size = 2
 
     def __init__(self, *, space=None, encoding="path_trunc", n_members=5, n_layers=10, width=20, lr=0.01,
-                 betas=(0.9, 0.99), epochs=150, batch_size=32, loss="mae", random_state=None, n_threads=1):
+                 betas=(0.9, 0.99), epochs=150, batch_size=32, loss="mae", seed=None, n_threads=1):
         self.space = space
         self.encoding = encoding
         self.n_members = n_members
@@ -66,7 +66,7 @@ class MLPEnsemble(Predictor):
         self.epochs = epochs
         self.batch_size = batch_size
         self.loss = loss
-        self.random_state = random_state
+        self.seed = seed
         self.n_threads = n_threads
 
     # -- model -----------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ class MLPEnsemble(Predictor):
             raise ValueError(f"loss must be 'mae' or 'mse', got {self.loss!r}")
         if int(self.n_members) < 1 or int(self.n_layers) < 0 or int(self.width) < 1:
             raise ValueError("n_members and width must be >= 1, n_layers >= 0")
-        seed = int(base_seed(self.random_state)) & (2**63 - 1)
+        seed = int(base_seed(self.seed)) & (2**63 - 1)
         old = torch.get_num_threads()
         torch.set_num_threads(int(self.n_threads))
         try:
@@ -160,14 +160,14 @@ class MLP(MLPEnsemble):
 
     >>> import numpy as np
     >>> X = np.random.default_rng(0).random((40, 5)); y = X.sum(axis=1)
-    >>> MLP(epochs=20, random_state=0).fit(X, y).predict(X[:2]).shape
+    >>> MLP(epochs=20, seed=0).fit(X, y).predict(X[:2]).shape
     (2,)
     """
 
     has_uncertainty = False
 
     def __init__(self, *, space=None, encoding="path_trunc", n_layers=10, width=20, lr=0.01, betas=(0.9, 0.99),
-                 epochs=150, batch_size=32, loss="mae", random_state=None, n_threads=1):
+                 epochs=150, batch_size=32, loss="mae", seed=None, n_threads=1):
         super().__init__(space=space, encoding=encoding, n_members=1, n_layers=n_layers, width=width, lr=lr,
                          betas=betas, epochs=epochs, batch_size=batch_size, loss=loss,
-                         random_state=random_state, n_threads=n_threads)
+                         seed=seed, n_threads=n_threads)

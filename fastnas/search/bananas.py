@@ -33,7 +33,7 @@ class BANANAS(ModelBasedOptimizer):
         enc = self._encoding()
         model = MLPEnsemble(n_members=int(p["n_members"]), n_layers=int(p["n_layers"]), width=int(p["width"]),
                             lr=float(p["lr"]), epochs=int(p["epochs"]), batch_size=int(p["batch"]),
-                            loss=p["loss"], random_state=self._draw_seed())
+                            loss=p["loss"], seed=self._draw_seed())
         off = float(p["target_offset"])
         model.fit(self.space.encode(self.cells_, enc), off - self._y)  # target: validation error
         mean_err, std = model.predict_dist(self.space.encode(cands, enc))

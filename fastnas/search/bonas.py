@@ -37,7 +37,7 @@ class BONAS(ModelBasedOptimizer):
         p = self.params
         enc = self.params["encoding"] or default_encoding(self.space, ("gcn",))
         gcn = GCNPredictor(hidden=int(p["hidden"]), n_layers=int(p["n_layers"]), epochs=int(p["epochs"]),
-                           lr=float(p["lr"]), random_state=seed, space=self.space, encoding=enc)
+                           lr=float(p["lr"]), seed=seed, space=self.space, encoding=enc)
         gcn.fit(self.cells_[:n], self._y[:n])
         self._gcn, self._gcn_fit = gcn, (seed, n)
 

@@ -35,13 +35,13 @@ class NPENAS(ModelBasedOptimizer):
     def _predict_values(self, cands):
         if self.params["predictor"] == "gcn":
             enc = self.params["encoding"] or default_encoding(self.space, ("gcn",))
-            model = GCNPredictor(epochs=int(self.params["epochs"]), random_state=self._draw_seed(), space=self.space,
+            model = GCNPredictor(epochs=int(self.params["epochs"]), seed=self._draw_seed(), space=self.space,
                                  encoding=enc)
             model.fit(self.cells_, self._y)
             mean = model.predict(cands)
             return mean, 0.0 * mean
         enc = self._encoding()
-        model = MLPEnsemble(epochs=int(self.params["epochs"]), random_state=self._draw_seed())
+        model = MLPEnsemble(epochs=int(self.params["epochs"]), seed=self._draw_seed())
         model.fit(self.space.encode(self.cells_, enc), 100.0 - self._y)
         mean, std = model.predict_dist(self.space.encode(cands, enc))
         return 100.0 - mean, std

@@ -68,14 +68,14 @@ def test_mlp_ensemble_learns_and_is_seeded(tmp_path):
     from fastnas.predictors.mlp import MLP, MLPEnsemble
 
     X, y = _linear(n=64)
-    a = MLPEnsemble(random_state=0, epochs=60).fit(X, y)
-    b = MLPEnsemble(random_state=0, epochs=60).fit(X, y)
+    a = MLPEnsemble(seed=0, epochs=60).fit(X, y)
+    b = MLPEnsemble(seed=0, epochs=60).fit(X, y)
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
     assert np.abs(a.predict(X) - y).mean() < 0.5
     mean, std = a.predict_dist(X[:10])
     assert (std > 0).all()  # members differ
     assert [w.shape for w in a.weights_][:2] == [(5, 6, 20), (5, 1, 20)] and len(a.weights_) == 22
-    single = MLP(random_state=0, epochs=10).fit(X, y)
+    single = MLP(seed=0, epochs=10).fit(X, y)
     assert not single.has_uncertainty and single.predict(X).shape == (64,)
     with pytest.raises(ValueError, match="loss"):
         MLPEnsemble(loss="huber").fit(X, y)
@@ -99,7 +99,7 @@ def test_gcn_on_toy_space_and_nodes_inference():
     y = b.query(cells)
     F = b.space.encode(cells, "gcn")
     assert infer_nodes(F) == 6
-    m = GCNPredictor(space=b.space, epochs=150, random_state=0).fit(cells, y)
+    m = GCNPredictor(space=b.space, epochs=150, seed=0).fit(cells, y)
     from scipy.stats import kendalltau
 
     assert kendalltau(m.predict(cells), y)[0] > 0.6
