@@ -15,6 +15,18 @@ from sklearn.base import BaseEstimator
 from ..spaces._cells import Cells
 
 
+def flatten_gcn(enc) -> tuple[np.ndarray, int | None]:
+    """A space's ``gcn`` encoding as flat rows; dict encodings (NB101: ``operations`` (N, V, F),
+    ``adjacency`` (N, V, V)) are flattened to the ``[features, adjacency]`` layout (padded vertices keep
+    zero features). Returns (rows, V or None)."""
+    if isinstance(enc, dict):
+        ops = np.asarray(enc["operations"], dtype=np.float64)
+        adj = np.asarray(enc["adjacency"], dtype=np.float64)
+        n, V = ops.shape[0], ops.shape[1]
+        return np.concatenate([ops.reshape(n, -1), adj.reshape(n, -1)], axis=1), V
+    return np.asarray(enc, dtype=np.float64), None
+
+
 class Predictor(BaseEstimator):
     """Base predictor. Subclasses implement ``_fit(F, y)`` and ``_predict(F) -> mean`` (and, with
     uncertainty, ``_predict_dist(F) -> (mean, std)``) on validated float64 feature matrices."""
@@ -35,6 +47,8 @@ class Predictor(BaseEstimator):
                     "pass features or construct it with space=..., encoding=..."
                 )
             F = space.encode(X, encoding)
+            if isinstance(F, dict):  # graph encodings given as arrays per part (NB101 ``gcn``)
+                F, _ = flatten_gcn(F)
         else:
             F = X
         F = np.asarray(F, dtype=np.float64)

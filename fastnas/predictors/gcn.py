@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._rng import base_seed
-from ._base import Predictor
+from ._base import Predictor, flatten_gcn  # noqa: F401 (flatten_gcn re-exported)
 from .mlp import _torch
 
 
@@ -43,18 +43,6 @@ def infer_layout(F: np.ndarray) -> tuple[int, int]:
             if all(_one_hot_nodes(P, V) for P in parts):
                 return g, V
     raise ValueError(f"cannot infer the number of nodes from {d} gcn features; pass n_nodes")
-
-
-def flatten_gcn(enc) -> tuple[np.ndarray, int | None]:
-    """A space's ``gcn`` encoding as flat rows; dict encodings (NB101: ``operations`` (N, V, F),
-    ``adjacency`` (N, V, V)) are flattened to the ``[features, adjacency]`` layout (padded vertices keep
-    zero features). Returns (rows, V or None)."""
-    if isinstance(enc, dict):
-        ops = np.asarray(enc["operations"], dtype=np.float64)
-        adj = np.asarray(enc["adjacency"], dtype=np.float64)
-        n, V = ops.shape[0], ops.shape[1]
-        return np.concatenate([ops.reshape(n, -1), adj.reshape(n, -1)], axis=1), V
-    return np.asarray(enc, dtype=np.float64), None
 
 
 class GCNPredictor(Predictor):

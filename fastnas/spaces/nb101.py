@@ -59,6 +59,8 @@ class NB101(SearchSpace):
     cells_type = NB101Cells
     encodings = ("adjacency", "adjacency_cat", "adjacency_cont", "path", "path_trunc", "path_cat", "gcn")
     finite = True
+    #: vertices of the ``gcn`` encoding (padded to 7), read by graph predictors
+    gcn_nodes = 7
 
     # ---------------------------------------------------------------- conversions
     @classmethod
