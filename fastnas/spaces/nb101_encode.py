@@ -1,6 +1,6 @@
 """NB101 encodings (vectorised numpy on pruned, valid cells; the path kernels are compiled).
 
-Definitions: ``../shared/reference/NAS-DEFINITIONS.md`` section 1 and White et al., "A Study on Encodings
+Definitions: the project's NAS definitions notes (NAS-DEFINITIONS, section 1; Ying et al. 2019, nasbench) and White et al., "A Study on Encodings
 for Neural Architecture Search" (NeurIPS 2020) for the adjacency/path families.
 
 =================  ===========  ==========================================================================

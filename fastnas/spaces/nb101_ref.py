@@ -2,7 +2,7 @@
 
 Sources: NAS-Bench-101 (Ying et al. 2019) and its ``nasbench`` code for pruning (``ModelSpec``) and the
 fingerprint (``graph_util.hash_module``); BANANAS (White et al. 2021) for mutation and the path encoding;
-``../shared/reference/NAS-DEFINITIONS.md`` section 1. Each function takes exactly the arguments of its
+the project's NAS definitions notes (NAS-DEFINITIONS, section 1; Ying et al. 2019, nasbench). Each function takes exactly the arguments of its
 compiled twin in ``fastnas._core`` (``csrc/bind_nb101.cpp``) and returns identical values; they are slow
 and readable on purpose (one Python loop per cell).
 

@@ -1,6 +1,6 @@
 """Gradient-based (pruning-at-initialisation) proxies: synflow, snip, grasp, fisher, grad_norm, plain.
 
-Definitions: ``../shared/reference/NAS-DEFINITIONS.md`` section 6 and Abdelfattah et al. 2021,
+Definitions: the project's NAS definitions notes (NAS-DEFINITIONS, section 6) and Abdelfattah et al. 2021,
 "Zero-Cost Proxies for Lightweight NAS" (ICLR), which adapts SNIP (Lee et al. 2019), GraSP (Wang et al.
 2020), SynFlow (Tanaka et al. 2020) and Fisher (Theis et al. 2018; Turner et al. 2020) to whole-network
 scores by summing the per-parameter saliencies over the weights of every Conv2d and Linear layer.
