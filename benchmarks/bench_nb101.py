@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 
+from _timing import best_cpu_time
+
 import numpy as np
 import pytest
 
@@ -101,13 +103,7 @@ def test_enumerate_with_hashes(benchmark):
     benchmark.pedantic(run, rounds=1, iterations=1)
 
 
-def _best(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t)
-    return best
+_best = best_cpu_time
 
 
 def main() -> None:  # pragma: no cover - a report, run by hand

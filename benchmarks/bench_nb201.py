@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 import time
 
+from _timing import best_cpu_time
+
 import numpy as np
 import pytest
 
@@ -92,14 +94,7 @@ def test_bench_nb201(benchmark, op, backend):
             benchmark.pedantic(fn, rounds=3, iterations=1)
 
 
-def _best(fn, rounds: int = 3) -> float:
-    """Best CPU time (process_time) of ``rounds`` calls: robust on a shared, loaded machine."""
-    best = float("inf")
-    for _ in range(rounds):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return best
+_best = best_cpu_time
 
 
 def main() -> None:

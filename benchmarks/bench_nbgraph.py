@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 import time
 
+from _timing import best_cpu_time
+
 import pytest
 
 from fastnas import _backend
@@ -66,13 +68,7 @@ def test_bench_nbgraph(benchmark, op, backend):
         benchmark.pedantic(fn, rounds=3, iterations=1)
 
 
-def _best(fn, rounds: int = 3) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
-    return best
+_best = best_cpu_time
 
 
 def main() -> None:

@@ -74,7 +74,7 @@ def check_space(space: SearchSpace, n: int = 64, seed: int = 0, check_enumerate:
     assert len(np.unique(space.key(u))) == len(u) == len(np.unique(keys)), f"{name}.unique left duplicates"
     assert (first < n).all(), f"{name}.unique did not keep first appearances"
     # round trip of bytes this suite just wrote itself (safe): batches cross process boundaries
-    assert pickle.loads(pickle.dumps(c)) == c, f"{name} cells do not survive pickling"
+    assert pickle.loads(pickle.dumps(c)) == c, f"{name} cells do not survive pickling"  # safe: own bytes
 
     empty = c[:0]
     assert len(space.key(empty)) == 0 and len(space.is_valid(empty)) == 0, f"{name}: empty batch"
