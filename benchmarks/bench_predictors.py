@@ -6,7 +6,7 @@ definitions, so the speed-up is a ratio from one run.
 
 Ops (vectorised numpy in fastnas vs a per-cell loop written from the definition):
 * ``kendall_tau``: tau-b of 200 test predictions (pair counting in blocks) vs a double loop over pairs.
-* ``sotl_ema``: closed-form EMA of training losses for every cell vs the recursion per cell.
+* ``sotl_ema``: TSE-EMA (discounted sum of training losses) for every cell vs the recursion per cell.
 * ``lcsvr_features``: curve statistics for all cells vs one cell at a time.
 * ``forest_predict``: flat-array traversal of a 100-tree forest vs scikit-learn's tree-by-tree predict.
 * ``lce_fit``: batched Levenberg-Marquardt for all curves (pow3 model) vs ``scipy.optimize.curve_fit``
@@ -39,13 +39,14 @@ def ref_kendall(a, b):
     return s / np.sqrt(ta * tb)
 
 
-def ref_sotl_ema(L, w=0.99):
+def ref_sotl_ema(L, gamma=0.999):
+    # TSE-EMA (Ru et al. 2021): sum_t gamma^(T-t) L_t, one cell and one epoch at a time
     out = np.empty(len(L))
     for i, row in enumerate(L):
-        e = row[0]
-        for v in row[1:]:
-            e = w * v + (1 - w) * e
-        out[i] = -e
+        s = 0.0
+        for v in row:
+            s = gamma * s + v
+        out[i] = -s
     return out
 
 

@@ -24,6 +24,7 @@ PREDICTORS: dict[str, tuple[str, str, str]] = {
     "sotl": ("fastnas.predictors.lc", "SoTL", "learning-curve"),
     "sotle": ("fastnas.predictors.lc", "SoTLE", "learning-curve"),
     "sotl_ema": ("fastnas.predictors.lc", "SoTLEMA", "learning-curve"),
+    "sotl_ema_naslib": ("fastnas.predictors.lc", "SoTLEMANASLib", "learning-curve"),
     "early_stop_acc": ("fastnas.predictors.lc", "EarlyStopValAcc", "learning-curve"),
     "early_stop_loss": ("fastnas.predictors.lc", "EarlyStopValLoss", "learning-curve"),
     "lce": ("fastnas.predictors.lce", "LCE", "learning-curve"),
@@ -62,8 +63,17 @@ def make(name: str, **params):
     Traceback (most recent call last):
     ...
     ValueError: unknown predictor 'nope'; valid: ...
+
+    ``seed`` is accepted for every name: deterministic predictors (no ``seed`` parameter, e.g. ``gp``,
+    ``blr``, the learning-curve scores) ignore it, since they give the same result for any seed.
+
+    >>> make("blr", seed=3)
+    BayesianLinearRegression()
     """
-    return _get(name)(**params)
+    cls = _get(name)
+    if "seed" in params and "seed" not in cls._get_param_names():
+        params = {k: v for k, v in params.items() if k != "seed"}  # deterministic: nothing to seed
+    return cls(**params)
 
 
 def family(name: str) -> str:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from fastnas.predictors import make
-from fastnas.predictors.lc import Curves, SoTL, SoTLE, SoTLEMA, EarlyStopValAcc, EarlyStopValLoss
+from fastnas.predictors.lc import Curves, SoTL, SoTLE, SoTLEMA, SoTLEMANASLib, EarlyStopValAcc, EarlyStopValLoss
 from fastnas.predictors.lce import LCE
 from fastnas.predictors.lcsvr import LcSVR, curve_features
 from fastnas.predictors.metrics import kendall_tau
@@ -22,7 +22,7 @@ def _ordered(n=40, T=15, seed=0):
     return q, Curves(train_loss=train_loss, val_acc=val_acc, val_loss=val_loss)
 
 
-@pytest.mark.parametrize("cls", [SoTL, SoTLE, SoTLEMA, EarlyStopValAcc, EarlyStopValLoss, LCE])
+@pytest.mark.parametrize("cls", [SoTL, SoTLE, SoTLEMA, SoTLEMANASLib, EarlyStopValAcc, EarlyStopValLoss, LCE])
 def test_training_free_scores_recover_known_order(cls):
     q, C = _ordered()
     s = cls().predict(C.truncate(8))
@@ -35,17 +35,56 @@ def test_scores_hand_values():
     assert SoTLE().predict(C).tolist() == [-0.5]
     assert EarlyStopValAcc().predict(C).tolist() == [25.0]
     assert EarlyStopValLoss().predict(C).tolist() == [-1.5]
-    # EMA with weight 0.5: ema1 = 2, ema2 = 1.5, ema3 = 1.0
-    assert SoTLEMA(weight=0.5).predict(C).tolist() == [-1.0]
+    # TSE-EMA (Ru et al. 2021), gamma 0.5: 0.25 * 2 + 0.5 * 1 + 1 * 0.5 = 1.5
+    assert SoTLEMA(gamma=0.5).predict(C).tolist() == [-1.5]
+    # NASLib sotlema, mu 0.5: ema = 2, 0.5 * 1 + 0.5 * 2 = 1.5, 0.5 * 0.5 + 0.5 * 1.5 = 1.0; sum 4.5
+    assert SoTLEMANASLib(mu=0.5).predict(C).tolist() == [-4.5]
+    # default gamma 0.999 (the paper's): 0.998001 * 2 + 0.999 * 1 + 0.5
+    assert SoTLEMA().predict(C)[0] == pytest.approx(-(0.998001 * 2 + 0.999 + 0.5), rel=1e-14)
 
 
-def test_sotl_ema_matches_recursion():
+def _ref_tse_ema(row, gamma):
+    """Ru et al. 2021, TSE-EMA = sum_{t=1..T} gamma^(T-t) L_t, written as the plain sum."""
+    T = len(row)
+    return sum(gamma ** (T - t) * row[t - 1] for t in range(1, T + 1))
+
+
+def _ref_naslib_sotlema(row, mu):
+    """NASLib SoLosspredictor(sum_option="SoTLEMA"): sum of the EMA series."""
+    series = []
+    for se, v in enumerate(row):
+        ema = v if se == 0 else ema * (1 - mu) + mu * v
+        series.append(ema)
+    return sum(series)
+
+
+def test_sotl_ema_matches_paper_sum_and_naslib_series():
     L = np.random.default_rng(1).random((7, 11))
-    for w in (0.99, 0.3, 1.0):
-        e = L[:, 0].copy()
-        for t in range(1, L.shape[1]):
-            e = w * L[:, t] + (1 - w) * e
-        np.testing.assert_allclose(SoTLEMA(weight=w).predict(Curves(train_loss=L)), -e, rtol=1e-12)
+    C = Curves(train_loss=L)
+    for g in (0.999, 0.9, 0.3, 0.0, 1.0):
+        ref = [-_ref_tse_ema(r, g) for r in L.tolist()]
+        np.testing.assert_allclose(SoTLEMA(gamma=g).predict(C), ref, rtol=1e-12)
+    np.testing.assert_allclose(SoTLEMA(gamma=1.0).predict(C), SoTL().predict(C), rtol=1e-12)
+    np.testing.assert_allclose(SoTLEMA(gamma=0.0).predict(C), SoTLE().predict(C), rtol=1e-12)
+    for m in (0.99, 0.5, 1.0):
+        ref = [-_ref_naslib_sotlema(r, m) for r in L.tolist()]
+        np.testing.assert_allclose(SoTLEMANASLib(mu=m).predict(C), ref, rtol=1e-12)
+    # mu = 1: every ema_t = L_t, so the NASLib variant is SoTL
+    np.testing.assert_allclose(SoTLEMANASLib(mu=1.0).predict(C), SoTL().predict(C), rtol=1e-12)
+    assert make("sotl_ema_naslib").mu == 0.99 and make("sotl_ema").gamma == 0.999
+
+
+def test_sotl_ema_no_longer_ranks_like_sotle_on_digits():
+    from importlib import resources
+
+    with resources.as_file(resources.files("fastnas") / "data" / "lc_digits.npz") as p:
+        L = np.load(p)["train_loss"]
+    taus = []
+    for T in (3, 6, 12):
+        C = Curves(train_loss=L[:, :T])
+        taus.append(kendall_tau(SoTLEMA().predict(C), SoTLE().predict(C)))
+    # the old "last EMA value" gave tau 0.997-1.0 against SoTL-E at every fidelity
+    assert max(taus) < 0.99, taus
 
 
 def test_lce_extrapolates_power_law():
@@ -115,7 +154,9 @@ def test_curves_validation_errors():
         SoTL().predict(Curves(val_acc=np.ones((2, 3))))
     with pytest.raises(TypeError, match="expects Curves"):
         SoTL().predict(np.ones((2, 3)))
-    with pytest.raises(ValueError, match="weight"):
-        SoTLEMA(weight=0.0).predict(Curves(train_loss=np.ones((2, 3))))
+    with pytest.raises(ValueError, match="gamma"):
+        SoTLEMA(gamma=1.5).predict(Curves(train_loss=np.ones((2, 3))))
+    with pytest.raises(ValueError, match="mu"):
+        SoTLEMANASLib(mu=0.0).predict(Curves(train_loss=np.ones((2, 3))))
     with pytest.raises(ValueError, match="at least 6"):
         LcSVR().fit(Curves(val_acc=np.ones((4, 3))), np.arange(4.0))
