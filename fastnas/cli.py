@@ -211,18 +211,18 @@ def data_convert_cmd(path, kind, root, hp, quiet):
 @click.option("--dataset", default=None)
 @click.option("--root", default=None)
 def data_verify_cmd(name, dataset, root):
-    """Recompute the SHA-256 of every column of every store (or one); exit 1 on any problem."""
-    from fastnas.nasbench import available, open_store
+    """Check every store (or one): manifest, n_rows, file paths, SHA-256 of every column; exit 1 on any problem."""
+    from fastnas.nasbench._registry import verify
 
+    results = verify(name, dataset, root)
+    if not results:
+        raise click.ClickException(f"no stores found under {root or 'the user cache and the bundled data'}")
     bad = 0
-    for b, d, path in available(root):
-        if (name and b != name) or (dataset and d != dataset):
-            continue
-        problems = open_store(path).verify()
-        click.echo(f"{b}/{d}: {'ok' if not problems else '; '.join(problems)}")
+    for label, problems in results:
+        click.echo(f"{label}: {'ok' if not problems else '; '.join(problems)}")
         bad += bool(problems)
     if bad:
-        raise SystemExit(1)
+        raise click.ClickException(f"{bad} of {len(results)} store(s) damaged or missing")
 
 
 @main.command("query")

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from ._benchmark import Benchmark
-from ._store import open_store
+from ._store import MANIFEST, StoreError, open_store
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data"
 #: datasets of each known benchmark (what a complete conversion provides)
@@ -108,3 +108,52 @@ def load(name: str, dataset: str | None = None, *, root=None, progress: bool = T
             hint = f" {name} datasets are {list(DATASETS[name])}."
         raise ValueError(f"no {name!r} store for dataset {dataset!r}; available: {known or 'none'}.{hint}")
     return Benchmark(open_store(p))
+
+
+def verify(name: str | None = None, dataset: str | None = None, root=None) -> list[tuple[str, list[str]]]:
+    """Check every store folder under the roots (or those of one benchmark / dataset) without stopping at the
+    first damaged one.
+
+    Returns ``(label, problems)`` per store folder found, ``label`` being ``"<benchmark>/<dataset>"`` and
+    ``problems`` empty when the store is intact. Reported as problems: a folder without ``manifest.json`` (or an
+    empty one), a benchmark folder with nothing in it, a garbage manifest, ``n_rows`` disagreeing with the
+    columns, a column file outside the store folder (refused, never read), a missing file, a checksum mismatch.
+    A ``name``/``dataset`` that matches no folder is one problem labelled with what was asked.
+
+    Examples
+    --------
+    >>> from fastnas.nasbench._registry import BUNDLED, verify
+    >>> verify("nb201", "cifar100", root=BUNDLED)
+    [('nb201/cifar100', [])]
+    """
+    out: list[tuple[str, list[str]]] = []
+    seen_names = set()
+    for r in _roots(root):
+        if not r.is_dir():
+            continue
+        for bdir in sorted(p for p in r.iterdir() if p.is_dir()):
+            seen_names.add(bdir.name)
+            if name is not None and bdir.name != name:
+                continue
+            if not any(bdir.iterdir()):
+                if dataset is None:
+                    out.append((f"{bdir.name}/", [f"{bdir}: empty store folder"]))
+                continue
+            for ddir in sorted(p for p in bdir.iterdir() if p.is_dir()):
+                if dataset is not None and ddir.name != dataset:
+                    continue
+                label = f"{bdir.name}/{ddir.name}"
+                if not (ddir / MANIFEST).is_file():
+                    what = "empty store folder" if not any(ddir.iterdir()) else f"not a store (no {MANIFEST})"
+                    out.append((label, [f"{ddir}: {what}"]))
+                    continue
+                try:
+                    out.append((label, open_store(ddir).verify()))
+                except StoreError as exc:
+                    out.append((label, [str(exc)]))
+    if not out and (name is not None or dataset is not None):
+        asked = f"{name or '*'}/{dataset or '*'}"
+        where = ", ".join(str(r) for r in _roots(root))
+        known = sorted(seen_names)
+        out.append((asked, [f"no store {asked} under {where}; benchmarks found: {known or 'none'}"]))
+    return out

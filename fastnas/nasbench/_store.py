@@ -23,9 +23,13 @@ Rows are sorted by the uint64 ``key`` column; ``dense_keys`` says the keys are e
 key *is* the row). Per-seed values are ``(n_rows, max_seeds)`` float64 arrays padded with NaN after the
 ``n_seeds[row]`` recorded seeds; curves are ``(n_rows, max_seeds, n_epochs)``.
 
-Opening reads the small manifest and maps the columns lazily (milliseconds, no copy); ``verify`` recomputes the
-SHA-256 of every column. Writing is atomic: the store is built in a temporary sibling directory and renamed
-into place, so a failed conversion leaves nothing behind.
+Each column entry records the file's SHA-256 and (stores written since fastnas 0.1.0) its CRC-32 (zlib).
+Opening reads and checks the small manifest (every ``file`` must lie inside the store folder; ``n_rows`` must
+agree with every column's shape) and maps the columns lazily; the first touch of a column checksums its file
+(CRC-32 when recorded, else SHA-256: about a millisecond per MB) and refuses a damaged or swapped file with a
+:class:`StoreError` naming the file and the expected and actual checksums, so a query never answers from
+damaged data. ``verify`` recomputes both checksums of every column. Writing is atomic: the store is built in a
+temporary sibling directory and renamed into place, so a failed conversion leaves nothing behind.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ import json
 import os
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Mapping
 
@@ -54,6 +59,31 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _crc32(path: Path) -> str:
+    """zlib CRC-32 of a file as 8 lower-case hex digits (about 4 GB/s: cheap enough for every open)."""
+    c = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            c = zlib.crc32(block, c)
+    return f"{c & 0xFFFFFFFF:08x}"
+
+
+def _column_file(root: Path, name: str, meta) -> Path:
+    """The file of one column, refusing an entry that points outside the store folder (never read there)."""
+    f = meta.get("file") if isinstance(meta, dict) else None
+    if not isinstance(f, str) or not f:
+        raise StoreError(f"{root / MANIFEST}: column {name!r} has no 'file' entry")
+    rel = Path(f)
+    if rel.is_absolute() or ".." in rel.parts or len(rel.parts) != 1:
+        raise StoreError(f"{root / MANIFEST}: column {name!r} points outside the store folder ({f!r}); "
+                         "refusing to read it")
+    path = root / rel
+    if path.is_symlink() and path.resolve().parent != root.resolve():
+        raise StoreError(f"{root / MANIFEST}: column {name!r} file {f!r} links outside the store folder; "
+                         "refusing to read it")
+    return path
 
 
 def write_store(path: str | os.PathLike, manifest: Mapping, columns: Mapping[str, np.ndarray],
@@ -103,7 +133,7 @@ def write_store(path: str | os.PathLike, manifest: Mapping, columns: Mapping[str
             fname = f"{name}.npy"
             np.save(tmp / fname, arr, allow_pickle=False)
             cols[name] = {"file": fname, "dtype": arr.dtype.str, "shape": list(arr.shape),
-                          "sha256": _sha256(tmp / fname)}
+                          "sha256": _sha256(tmp / fname), "crc32": _crc32(tmp / fname)}
         os.chmod(tmp, 0o755)
         man = dict(manifest)
         man.update(format=FORMAT, version=VERSION, n_rows=n, columns=cols,
@@ -123,7 +153,15 @@ def write_store(path: str | os.PathLike, manifest: Mapping, columns: Mapping[str
 
 
 class Store:
-    """An opened store: the manifest plus lazily memory-mapped columns."""
+    """An opened store: the checked manifest plus lazily memory-mapped columns, each checksummed on first touch.
+
+    Examples
+    --------
+    >>> from fastnas.nasbench._registry import BUNDLED
+    >>> st = open_store(BUNDLED / "nb201" / "cifar100")
+    >>> st.column("params").shape
+    (15625,)
+    """
 
     __slots__ = ("path", "manifest", "_cols")
 
@@ -140,14 +178,24 @@ class Store:
         return name in self.manifest["columns"]
 
     def column(self, name: str) -> np.ndarray:
-        """A read-only memory map of one column."""
+        """A read-only memory map of one column; its file is checksummed on the first call.
+
+        Raises
+        ------
+        KeyError
+            The store has no such column.
+        StoreError
+            The file is missing, unreadable, of another dtype/shape than the manifest says, or its checksum
+            differs from the manifest's (a damaged or replaced file); the message names the file and both
+            checksums.
+        """
         arr = self._cols.get(name)
         if arr is not None:
             return arr
         meta = self.manifest["columns"].get(name)
         if meta is None:
             raise KeyError(f"store {self.path} has no column {name!r}; it has {sorted(self.manifest['columns'])}")
-        f = self.path / meta["file"]
+        f = _column_file(self.path, name, meta)
         try:
             arr = np.load(f, mmap_mode="r", allow_pickle=False)
         except Exception as exc:
@@ -155,18 +203,47 @@ class Store:
         if arr.dtype.str != meta["dtype"] or list(arr.shape) != list(meta["shape"]):
             raise StoreError(f"{f}: column {name!r} is {arr.dtype.str} {list(arr.shape)}, "
                              f"the manifest says {meta['dtype']} {meta['shape']}")
+        kind, expected = ("crc32", meta["crc32"]) if meta.get("crc32") else ("sha256", meta.get("sha256"))
+        if not expected:
+            raise StoreError(f"{f}: the manifest records no checksum for column {name!r}; "
+                             "reconvert the store (fastnas data convert)")
+        actual = _crc32(f) if kind == "crc32" else _sha256(f)
+        if actual != expected:
+            raise StoreError(f"{f}: column {name!r} is damaged or was replaced: {kind} is {actual}, the manifest "
+                             f"expects {expected}; reconvert the store or restore the file "
+                             "(fastnas data verify checks every store)")
         self._cols[name] = arr
         return arr
 
     def verify(self) -> list[str]:
-        """Recompute every column's SHA-256; returns the list of problems (empty when intact)."""
+        """Recompute every column's checksums (SHA-256, and CRC-32 where recorded) and compare each file's
+        numpy header with the manifest; returns the list of problems (empty when intact)."""
         problems = []
         for name, meta in self.manifest["columns"].items():
-            f = self.path / meta["file"]
+            try:
+                f = _column_file(self.path, name, meta)
+            except StoreError as exc:
+                problems.append(str(exc))
+                continue
             if not f.is_file():
                 problems.append(f"{f}: missing")
-            elif _sha256(f) != meta["sha256"]:
-                problems.append(f"{f}: checksum mismatch (column {name!r})")
+                continue
+            sha = _sha256(f)
+            if sha != meta.get("sha256"):
+                problems.append(f"{f}: checksum mismatch (column {name!r}): sha256 is {sha}, "
+                                f"the manifest expects {meta.get('sha256')}")
+                continue
+            if meta.get("crc32") and _crc32(f) != meta["crc32"]:
+                problems.append(f"{f}: checksum mismatch (column {name!r}): crc32 differs from the manifest")
+                continue
+            try:
+                arr = np.load(f, mmap_mode="r", allow_pickle=False)
+            except Exception as exc:
+                problems.append(f"{f}: cannot read column {name!r}: {exc}")
+                continue
+            if arr.dtype.str != meta["dtype"] or list(arr.shape) != list(meta["shape"]):
+                problems.append(f"{f}: column {name!r} is {arr.dtype.str} {list(arr.shape)}, "
+                                f"the manifest says {meta['dtype']} {meta['shape']}")
         return problems
 
     def __repr__(self) -> str:
@@ -175,7 +252,14 @@ class Store:
 
 
 def open_store(path: str | os.PathLike) -> Store:
-    """Open a store directory (reads only the manifest; columns are mapped on first use)."""
+    """Open a store directory (reads and checks only the manifest; columns are mapped and checksummed on first use).
+
+    Raises
+    ------
+    StoreError
+        No ``manifest.json``, an unreadable or garbage manifest, another format or version, a missing field,
+        ``n_rows`` disagreeing with a column's shape, or a column ``file`` outside the store folder (never read).
+    """
     path = Path(path)
     mf = path / MANIFEST
     if not mf.is_file():
@@ -191,4 +275,26 @@ def open_store(path: str | os.PathLike) -> Store:
     for field in ("benchmark", "dataset", "space", "key", "n_rows", "columns", "metrics", "static"):
         if field not in man:
             raise StoreError(f"{mf}: manifest lacks {field!r}")
+    _check_manifest(path, man)
     return Store(path, man)
+
+
+def _check_manifest(path: Path, man: dict) -> None:
+    """Structural checks of a parsed manifest (cheap: no column file is read)."""
+    mf = path / MANIFEST
+    n = man["n_rows"]
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise StoreError(f"{mf}: n_rows must be an integer >= 0, got {n!r}")
+    cols = man["columns"]
+    if not isinstance(cols, dict) or "key" not in cols:
+        raise StoreError(f"{mf}: 'columns' must be an object with a 'key' column")
+    for name, meta in cols.items():
+        _column_file(path, name, meta)
+        shape = meta.get("shape")
+        if not isinstance(meta.get("dtype"), str) or not isinstance(shape, list) or not shape:
+            raise StoreError(f"{mf}: column {name!r} lacks a dtype or a shape")
+        if shape[0] != n:
+            raise StoreError(f"{mf}: column {name!r} has {shape[0]} rows but n_rows is {n}")
+    for field in ("metrics", "static"):
+        if not isinstance(man[field], dict):
+            raise StoreError(f"{mf}: {field!r} must be an object")

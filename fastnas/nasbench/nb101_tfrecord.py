@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 import struct
+import warnings
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -42,6 +44,8 @@ from ._store import write_store
 # nasbench op names -> fastnas NB101 op codes (src/nb101.hpp: input -1, output -2, conv3x3 0, conv1x1 1, maxpool 2)
 OP_CODES = {"input": -1, "output": -2, "conv3x3-bn-relu": 0, "conv1x1-bn-relu": 1, "maxpool3x3": 2}
 OP_NAMES = {v: k for k, v in OP_CODES.items()}
+#: training repeats per (module, epoch budget) in NAS-Bench-101 (Ying et al. 2019, section 2.3)
+REPEATS = 3
 
 
 class TFRecordError(ValueError):
@@ -115,11 +119,17 @@ def _decode(payload: bytes, name: str, k: int):
 
 
 def convert_nb101(path, root=None, *, name: str = "nb101", progress: bool = True, verify_hash: bool = True,
-                  overwrite: bool = True) -> Path:
+                  overwrite: bool = True, duplicates: str = "drop") -> Path:
     """Convert ``nasbench_only108.tfrecord`` / ``nasbench_full.tfrecord`` into ``<root>/<name>/cifar10``.
 
     ``verify_hash`` recomputes each module's official 32-character hash from its graph and checks it against
     the record (a strong check of the decoding). The store is written atomically.
+
+    A record whose payload is byte-identical to an earlier one of the same module and budget (a file
+    concatenated twice, a record written twice) is a duplicate, never another training repeat:
+    ``duplicates="drop"`` keeps the first and warns (``UserWarning`` naming how many and which module hashes,
+    budgets and record numbers), ``duplicates="raise"`` refuses the file. More than ``REPEATS`` (3) distinct
+    runs of one module at one budget always raise :class:`TFRecordError`: NAS-Bench-101 trained each three times.
 
     Examples
     --------
@@ -130,15 +140,31 @@ def convert_nb101(path, root=None, *, name: str = "nb101", progress: bool = True
 
     from ._registry import cache_dir
 
+    if duplicates not in ("drop", "raise"):
+        raise ValueError(f"duplicates must be 'drop' or 'raise', got {duplicates!r}")
     path = Path(path)
     root = Path(root) if root is not None else cache_dir()
     size = os.path.getsize(path)
     by_hash: dict[str, dict] = {}
+    seen: dict[tuple[str, int], dict[bytes, int]] = {}  # (module, budget) -> payload digest -> first record
+    dups: list[tuple[int, int, str, int]] = []  # (record, first record, module hash, budget)
     with open(path, "rb") as f, tqdm(total=size, unit="B", unit_scale=True, desc=f"reading {path.name}",
                                      disable=not progress) as bar:
         pos = 0
         for k, payload in enumerate(read_tfrecord(f, str(path))):
             h, epochs, adj, codes, metrics = _decode(payload, str(path), k)
+            digests = seen.setdefault((h, epochs), {})
+            digest = hashlib.blake2b(payload, digest_size=16).digest()
+            if digest in digests:
+                dups.append((k, digests[digest], h, epochs))
+                if duplicates == "raise":
+                    raise TFRecordError(f"{path}: record {k} duplicates record {digests[digest]} "
+                                        f"(module {h}, {epochs} epochs)")
+                continue
+            digests[digest] = k
+            if len(digests) > REPEATS:
+                raise TFRecordError(f"{path}: module {h} has {len(digests)} distinct runs at {epochs} epochs "
+                                    f"(record {k}); NAS-Bench-101 trained each module {REPEATS} times")
             e = by_hash.get(h)
             if e is None:
                 e = by_hash[h] = {"adj": adj, "ops": codes, "params": metrics["trainable_parameters"], "runs": {}}
@@ -151,6 +177,11 @@ def convert_nb101(path, root=None, *, name: str = "nb101", progress: bool = True
             pos = new
     if not by_hash:
         raise TFRecordError(f"{path}: no records")
+    if dups:
+        shown = "; ".join(f"record {k} = record {j} (module {h}, {b} epochs)" for k, j, h, b in dups[:5])
+        more = f"; and {len(dups) - 5} more" if len(dups) > 5 else ""
+        warnings.warn(f"{path}: dropped {len(dups)} duplicated record(s) of {len({d[2] for d in dups})} "
+                      f"module(s): {shown}{more}", UserWarning, stacklevel=2)
     man, cols = _build(by_hash, path, verify_hash)
     return write_store(root / name / "cifar10", man, cols, overwrite=overwrite)
 

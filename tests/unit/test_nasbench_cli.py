@@ -70,3 +70,71 @@ def test_nb101_convert_and_query_spec(tmp_path):
     assert float(r.output.split()[0]) == pytest.approx(100 * _acc(1, 108, 0, 2), rel=1e-5)
     r = CliRunner().invoke(main, ["query", "nb101", "--root", str(tmp_path / "s"), "not json"])
     assert r.exit_code != 0 and "JSON" in r.output
+
+
+def _store_root(tmp_path):
+    """A root holding one intact copy of a bundled store."""
+    import shutil
+
+    from fastnas.nasbench._registry import BUNDLED
+
+    root = tmp_path / "root"
+    shutil.copytree(BUNDLED / "nb201" / "cifar100", root / "nb201" / "cifar100")
+    return root
+
+
+def _verify(root, *args):
+    return CliRunner().invoke(main, ["data", "verify", *args, "--root", str(root)])
+
+
+def test_verify_reports_every_kind_of_damage(tmp_path):
+    root = _store_root(tmp_path)
+    r = _verify(root)
+    assert r.exit_code == 0 and r.output.strip() == "nb201/cifar100: ok", r.output
+    good = root / "nb201" / "cifar100"
+    man = json.loads((good / "manifest.json").read_text())
+    cases = {}
+    (root / "nb201" / "nomanifest").mkdir()
+    (root / "nb201" / "nomanifest" / "key.npy").write_bytes(b"x")
+    cases["nb201/nomanifest"] = "no manifest.json"
+    (root / "nb201" / "empty").mkdir()
+    cases["nb201/empty"] = "empty store folder"
+    (root / "nb999").mkdir()
+    cases["nb999/"] = "empty store folder"
+    for ds, edit, expect in [
+        ("garbage", lambda d: (d / "manifest.json").write_text("{oops"), "unreadable manifest"),
+        ("listman", lambda d: (d / "manifest.json").write_text("[1, 2]"), "not a fastnas-store manifest"),
+        ("rows", lambda d: (d / "manifest.json").write_text(json.dumps({**man, "n_rows": 15000})),
+         "n_rows is 15000"),
+        ("escape", lambda d: (d / "manifest.json").write_text(json.dumps(
+            {**man, "columns": {**man["columns"], "params": {**man["columns"]["params"],
+                                                              "file": "../../etc/passwd"}}})),
+         "outside the store folder"),
+        ("flipped", lambda d: (d / "params.npy").write_bytes((d / "params.npy").read_bytes()[:-1] + b"\x01"),
+         "checksum mismatch"),
+        ("gone", lambda d: (d / "latency.npy").unlink(), "latency.npy: missing"),
+    ]:
+        import shutil
+
+        d = root / "nb201" / ds
+        shutil.copytree(good, d)
+        edit(d)
+        cases[f"nb201/{ds}"] = expect
+    r = _verify(root)
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    lines = dict(line.split(": ", 1) for line in r.output.strip().splitlines() if not line.startswith("Error"))
+    assert lines.pop("nb201/cifar100") == "ok"  # checking went on past the damaged stores
+    for label, expect in cases.items():
+        assert expect in lines.pop(label), (label, r.output)
+    assert lines == {}
+    assert "9 of 10 store(s) damaged" in r.output
+
+
+def test_verify_unknown_names_fail(tmp_path):
+    root = _store_root(tmp_path)
+    r = _verify(root, "nb1o1")
+    assert r.exit_code == 1 and "no store nb1o1/*" in r.output and "['nb201']" in r.output
+    r = _verify(root, "nb201", "--dataset", "cifar1000")
+    assert r.exit_code == 1 and "no store nb201/cifar1000" in r.output
+    r = _verify(tmp_path / "nothing-here")
+    assert r.exit_code == 1 and "no stores found" in r.output

@@ -178,3 +178,31 @@ def test_reader_yields_payloads():
     assert list(read_tfrecord(io.BytesIO(blob))) == [b"one", b"", b"three" * 100]
     head = struct.pack("<Q", 3)
     assert blob[8:12] == struct.pack("<I", mask(py_crc32c(head)))
+
+
+def test_duplicated_records_are_dropped_and_named(tmp_path):
+    once = _write(tmp_path / "once.tfrecord")
+    twice = tmp_path / "twice.tfrecord"
+    twice.write_bytes(once.read_bytes() * 2)  # every record twice: 6 "seeds" per cell if accepted
+    convert_nb101(once, tmp_path / "a", progress=False)
+    with pytest.warns(UserWarning, match=r"dropped 8 duplicated record\(s\) of 3 module\(s\): record 8 = record 0 "
+                                         rf"\(module {_hashes()[0]}, 108 epochs\)"):
+        convert_nb101(twice, tmp_path / "b", progress=False)
+    a = load("nb101", dataset="cifar10", root=tmp_path / "a")
+    b = load("nb101", dataset="cifar10", root=tmp_path / "b")
+    np.testing.assert_array_equal(b.store.column("n_seeds"), a.store.column("n_seeds"))
+    assert sorted(b.store.column("n_seeds").tolist()) == [2, 3, 3]
+    keys = a.store.column("key")
+    for s in range(2):
+        np.testing.assert_array_equal(b.query_keys(keys, split="test", seed=s), a.query_keys(keys, split="test", seed=s))
+    with pytest.raises(TFRecordError, match=r"record 8 duplicates record 0 \(module"):
+        convert_nb101(twice, tmp_path / "c", progress=False, duplicates="raise")
+    with pytest.raises(ValueError, match="duplicates must be"):
+        convert_nb101(once, tmp_path / "c", progress=False, duplicates="keep")
+    assert not (tmp_path / "c").exists()
+
+
+def test_more_than_three_distinct_repeats_are_refused(tmp_path):
+    f = _write(tmp_path / "four.tfrecord", reps=4)
+    with pytest.raises(TFRecordError, match=r"4 distinct runs at 108 epochs.*trained each module 3 times"):
+        convert_nb101(f, tmp_path / "out", progress=False)

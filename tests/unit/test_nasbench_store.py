@@ -109,3 +109,91 @@ def test_restricted_unpickler():
         restricted_load(pickle.dumps(data)[:-5], name="f.pkl")
     with pytest.raises(UnsafePickleError, match="f.pkl"):
         restricted_load(b"not a pickle", name="f.pkl")
+
+
+# ---- damaged data is never served (issue 10 §6) ------------------------------------------------------------
+def _bundled_copy(tmp_path, dataset="cifar10-valid"):
+    import shutil
+
+    from fastnas.nasbench._registry import BUNDLED
+
+    dst = tmp_path / "nb201" / dataset
+    shutil.copytree(BUNDLED / "nb201" / dataset, dst)
+    return dst
+
+
+def test_load_refuses_a_flipped_byte(tmp_path):
+    import hashlib
+
+    from fastnas.nasbench import load
+
+    d = _bundled_copy(tmp_path)
+    good = load("nb201", "cifar10-valid", root=tmp_path)
+    assert round(good.best()[1], 2) == 91.61  # the intact copy serves the store's own record
+    f = d / "accuracy.valid.mean.npy"
+    data = bytearray(f.read_bytes())
+    data[-5] ^= 0x40
+    f.write_bytes(bytes(data))
+    expected = json.loads((d / "manifest.json").read_text())["columns"]["accuracy.valid.mean"]["sha256"]
+    actual = hashlib.sha256(bytes(data)).hexdigest()  # independent recomputation
+    bench = load("nb201", "cifar10-valid", root=tmp_path)
+    with pytest.raises(StoreError) as ei:
+        bench.best("accuracy", "valid")
+    msg = str(ei.value)
+    assert "accuracy.valid.mean.npy" in msg and expected in msg and actual in msg
+    with pytest.raises(StoreError, match="damaged"):
+        load("nb201", "cifar10-valid", root=tmp_path).query_keys([11667])
+    # per-seed values live in another, intact column: still served
+    assert load("nb201", "cifar10-valid", root=tmp_path).query_keys([11667], seed=0).shape == (1,)
+
+
+def test_load_refuses_a_swapped_column(tmp_path):
+    import shutil
+
+    from fastnas.nasbench import load
+
+    d = _bundled_copy(tmp_path)
+    shutil.copyfile(d / "train_time.npy", d / "accuracy.valid.mean.npy")  # same dtype and shape
+    with pytest.raises(StoreError, match="accuracy.valid.mean.npy.*damaged or was replaced"):
+        load("nb201", "cifar10-valid", root=tmp_path).query_keys([11667])
+
+
+def test_new_stores_record_crc32(tmp_path):
+    import zlib
+
+    p = write_store(tmp_path / "s", MAN, _cols([1, 2]))
+    meta = open_store(p).manifest["columns"]["acc"]
+    assert meta["crc32"] == f"{zlib.crc32((p / 'acc.npy').read_bytes()):08x}"
+    with open(p / "acc.npy", "r+b") as f:
+        f.seek(-1, 2)
+        f.write(b"\x7f")
+    with pytest.raises(StoreError, match=f"acc.npy.*crc32 .* expects {meta['crc32']}"):
+        open_store(p).column("acc")
+
+
+def test_manifest_paths_outside_the_store_are_refused(tmp_path):
+    p = write_store(tmp_path / "s", MAN, _cols([1, 2]))
+    secret = tmp_path / "secret.npy"
+    np.save(secret, np.zeros(2))
+    man = json.loads((p / "manifest.json").read_text())
+    for bad in ("../secret.npy", str(secret), "sub/../../secret.npy"):
+        man["columns"]["tt"]["file"] = bad
+        (p / "manifest.json").write_text(json.dumps(man))
+        with pytest.raises(StoreError, match="outside the store folder"):
+            open_store(p)
+    man["columns"]["tt"]["file"] = "tt.npy"
+    (p / "manifest.json").write_text(json.dumps(man))
+    (p / "tt.npy").unlink()
+    (p / "tt.npy").symlink_to(secret)
+    with pytest.raises(StoreError, match="links outside"):
+        open_store(p)
+
+
+def test_manifest_n_rows_must_match(tmp_path):
+    p = write_store(tmp_path / "s", MAN, _cols([1, 2, 3]))
+    man = json.loads((p / "manifest.json").read_text())
+    for n, match in ((2, "has 3 rows but n_rows is 2"), (-1, "n_rows"), ("3", "n_rows"), (True, "n_rows")):
+        man["n_rows"] = n
+        (p / "manifest.json").write_text(json.dumps(man))
+        with pytest.raises(StoreError, match=match):
+            open_store(p)
