@@ -233,8 +233,10 @@ def data_verify_cmd(name, dataset, root):
 @click.option("--split", default="valid", show_default=True)
 @click.option("--seed", default="mean", show_default=True, help="mean, sample or a seed position")
 @click.option("--epoch", type=int, default=None)
+@click.option("--missing", type=click.Choice(["raise", "nan"]), default="raise", show_default=True,
+              help="a cell or seed the data does not hold: an error (exit 1), or print nan")
 @click.option("--root", default=None)
-def query_cmd(name, cells, dataset, metric, split, seed, epoch, root):
+def query_cmd(name, cells, dataset, metric, split, seed, epoch, missing, root):
     """Query cells given as NB201 arch strings / official indices, or NB101 specs as JSON
     ('{"matrix": [[...]], "ops": ["input", ..., "output"]}')."""
     from fastnas.nasbench import load
@@ -244,9 +246,9 @@ def query_cmd(name, cells, dataset, metric, split, seed, epoch, root):
         bench = load(name, dataset=dataset, root=root, progress=False)
         batch = parse_cells(bench, cells)
         seed_arg = int(seed) if seed.lstrip("-").isdigit() else seed
-        values = bench.query(batch, metric=metric, split=split, seed=seed_arg, epoch=epoch, missing="nan")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        values = bench.query(batch, metric=metric, split=split, seed=seed_arg, epoch=epoch, missing=missing)
+    except (ValueError, KeyError, TypeError) as exc:  # the API's own error, never a silent NaN
+        raise click.ClickException(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)) from exc
     for text, v in zip(cells, values):
         click.echo(f"{v:.6g}\t{text}")
 
@@ -348,7 +350,10 @@ def predictors_list_cmd():
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--out", default="predictors-out", show_default=True, help="folder for parquet, csv and png")
 @click.option("--quiet", is_flag=True, help="no progress bars")
-def predictors_evaluate_cmd(names, data, dataset, train_sizes, test_size, fidelities, seeds, seed, out, quiet):
+@click.option("--preset", default=None, help="predictor settings: 'white2021' (NASLib's, as in White et al. 2021); "
+              "default: each predictor's own paper")
+def predictors_evaluate_cmd(names, data, dataset, train_sizes, test_size, fidelities, seeds, seed, out, quiet,
+                            preset):
     """Run the White et al. 2021 evaluation protocol and write results.parquet, summary.csv, kendall_tau.png."""
     from fastnas.predictors.evaluate_report import run
 
@@ -358,7 +363,7 @@ def predictors_evaluate_cmd(names, data, dataset, train_sizes, test_size, fideli
     try:
         _, summ = run([n.strip() for n in names.split(",") if n.strip()], data, dataset=dataset, out=out,
                       train_sizes=ints(train_sizes), test_size=test_size, fidelities=ints(fidelities), seeds=seeds,
-                      seed=seed, progress=not quiet)
+                      seed=seed, progress=not quiet, preset=preset)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(summ.to_string(index=False))

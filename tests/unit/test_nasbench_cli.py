@@ -138,3 +138,45 @@ def test_verify_unknown_names_fail(tmp_path):
     assert r.exit_code == 1 and "no store nb201/cifar1000" in r.output
     r = _verify(tmp_path / "nothing-here")
     assert r.exit_code == 1 and "no stores found" in r.output
+
+
+def _api_error(fn):
+    try:
+        fn()
+    except (KeyError, ValueError) as exc:
+        return exc.args[0]
+    raise AssertionError("the API did not raise")
+
+
+def test_query_raises_what_the_api_raises():
+    from fastnas.nasbench import load
+
+    bench = load("nb201", "cifar10-valid")
+    key = int(bench.keys(bench.space.from_index([347]))[0])  # dense store: the key is the row
+    assert bench.store.column("n_seeds")[key] == 2  # index 347 has two recorded seeds: position 2 does not exist
+    msg = _api_error(lambda: bench.query(bench.space.from_index([347]), seed=2))
+    r = CliRunner().invoke(main, ["query", "nb201", "--dataset", "cifar10-valid", "--seed", "2", "347"])
+    assert r.exit_code == 1 and r.output.strip() == f"Error: {msg}" and "nan" not in r.output.split(":")[0]
+    r = CliRunner().invoke(main, ["query", "nb201", "--dataset", "cifar10-valid", "--seed", "2", "--missing", "nan",
+                                  "347"])
+    assert r.exit_code == 0 and r.output.startswith("nan\t347")
+
+
+def test_query_nb101_cell_missing_from_the_store(tmp_path):
+    import sys
+    from pathlib import Path
+
+    from fastnas.nasbench import load
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_nasbench_nb101_tfrecord import _write
+
+    f = _write(tmp_path / "nasbench_only108.tfrecord")
+    CliRunner().invoke(main, ["data", "convert", str(f), "--root", str(tmp_path / "s"), "--quiet"])
+    absent = {"matrix": [[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]],
+              "ops": ["input", "conv3x3-bn-relu", "conv3x3-bn-relu", "output"]}
+    bench = load("nb101", "cifar10", root=tmp_path / "s")
+    msg = _api_error(lambda: bench.query(bench.space.from_specs([absent["matrix"]], [absent["ops"]])))
+    assert "is not in nb101/cifar10" in msg
+    r = CliRunner().invoke(main, ["query", "nb101", "--root", str(tmp_path / "s"), json.dumps(absent)])
+    assert r.exit_code == 1 and r.output.strip() == f"Error: {msg}"
