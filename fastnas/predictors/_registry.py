@@ -54,11 +54,25 @@ def _get(name: str) -> type:
     return getattr(module, cls)
 
 
-def make(name: str, **params):
+def make(name: str, preset: str | None = None, **params):
     """A predictor instance by name.
+
+    Parameters
+    ----------
+    name : a registered name (``PREDICTORS``).
+    preset : None (each class's own defaults, from its paper) or a name in
+        ``fastnas.predictors.presets.PRESETS`` (``"white2021"``: NASLib's settings used by White et al.
+        2021). Explicit ``params`` override the preset.
+    **params : constructor keyword arguments.
+
+    Raises
+    ------
+    ValueError : unknown name or preset.
 
     >>> make("rf", n_estimators=10)
     RandomForest(n_estimators=10)
+    >>> make("gp", preset="white2021")
+    GaussianProcess(kernel='rbf')
     >>> make("nope")
     Traceback (most recent call last):
     ...
@@ -70,7 +84,10 @@ def make(name: str, **params):
     >>> make("blr", seed=3)
     BayesianLinearRegression()
     """
+    from .presets import preset_params
+
     cls = _get(name)
+    params = {**preset_params(name, preset), **params}
     if "seed" in params and "seed" not in cls._get_param_names():
         params = {k: v for k, v in params.items() if k != "seed"}  # deterministic: nothing to seed
     return cls(**params)

@@ -40,8 +40,13 @@ def load_data(name: str, dataset: str = "cifar10-valid") -> EvalData:
 
 
 def run(predictors, data: str | EvalData = "nb201", *, dataset: str = "cifar10-valid", out: str | os.PathLike = "predictors-out",
-        train_sizes=None, test_size: int = 200, fidelities=None, seeds=3, seed: int = 0, progress: bool = True):
+        train_sizes=None, test_size: int = 200, fidelities=None, seeds=3, seed: int = 0, progress: bool = True,
+        preset: str | None = None):
     """Evaluate and write the result files; returns (results DataFrame, summary DataFrame).
+
+    ``preset`` (e.g. ``"white2021"``) builds every predictor named by a string with
+    ``make(name, preset=preset)``; the protocol itself (200 test cells, log-spaced training sizes
+    5..1000) is the paper's by default.
 
     >>> df, summ = run(["sotle"], "synthetic", out=__import__("tempfile").mkdtemp(), seeds=1,
     ...                progress=False)  # doctest: +SKIP
@@ -50,6 +55,14 @@ def run(predictors, data: str | EvalData = "nb201", *, dataset: str = "cifar10-v
     from .evaluate_protocol import evaluate, summarize
 
     ed = data if isinstance(data, EvalData) else load_data(data, dataset)
+    if preset is not None:
+        from ._registry import make
+
+        if isinstance(predictors, str):
+            predictors = [predictors]
+        if not isinstance(predictors, dict):
+            predictors = {(p if isinstance(p, str) else type(p).__name__): p for p in predictors}
+        predictors = {k: make(v, preset=preset) if isinstance(v, str) else v for k, v in predictors.items()}
     df = evaluate(predictors, ed, train_sizes=train_sizes, test_size=test_size, fidelities=fidelities,
                   seeds=seeds, seed=seed, progress=progress)
     out = Path(out)

@@ -32,6 +32,9 @@ class OMNI(Predictor):
     use_sotle : include SoTL-E when the batch has training-loss curves.
     space, encoding : encode ``Batch.cells`` (else ``Batch.features`` are used).
     n_iter, cv, min_search : random-search budget, folds, smallest training set that is searched.
+    search_space : "fastnas" (the defaults first, then draws around them) or "naslib" (the ranges of
+        NASLib's ``omni_ngb.py``, used by the ``white2021`` preset with ``n_iter=35``). Either way the
+        configuration with the best cross-validated Kendall tau is kept.
     seed : int, Generator or None.
 
     Examples
@@ -48,7 +51,8 @@ class OMNI(Predictor):
     has_uncertainty = True
 
     def __init__(self, *, zc="jacov", use_sotle: bool = True, space=None, encoding: str = "adjacency",
-                 n_iter: int = 5, cv: int = 3, min_search: int = 15, n_estimators: int = 200, seed=0):
+                 n_iter: int = 5, cv: int = 3, min_search: int = 15, n_estimators: int = 200,
+                 search_space: str = "fastnas", seed=0):
         self.zc = zc
         self.use_sotle = use_sotle
         self.space = space
@@ -57,6 +61,7 @@ class OMNI(Predictor):
         self.cv = cv
         self.min_search = min_search
         self.n_estimators = n_estimators
+        self.search_space = search_space
         self.seed = seed
 
     # -- features ---------------------------------------------------------------------------
@@ -102,7 +107,11 @@ class OMNI(Predictor):
         return F
 
     # -- search -----------------------------------------------------------------------------
-    def _candidates(self, rng) -> list[dict]:
+    def _candidates(self, rng, n: int = 0) -> list[dict]:
+        if self.search_space == "naslib":
+            return self._candidates_naslib(rng, n)
+        if self.search_space != "fastnas":
+            raise ValueError(f"search_space must be 'fastnas' or 'naslib', got {self.search_space!r}")
         out = [{}]  # the defaults first
         for _ in range(max(0, int(self.n_iter) - 1)):
             out.append({
@@ -115,12 +124,28 @@ class OMNI(Predictor):
             })
         return out
 
+    def _candidates_naslib(self, rng, n: int) -> list[dict]:
+        """NASLib ``omni_ngb.py`` ``get_random_params``: ``n_iter`` draws (35 in White et al. 2021), no
+        default first; leaf sizes clipped to [2, n/3 - 1] as NASLib does (n = training size)."""
+        out = []
+        hi_leaf = max(2, int(n / 3) - 1)
+        for _ in range(max(1, int(self.n_iter))):
+            out.append({
+                "n_estimators": int(np.exp(rng.uniform(np.log(128), np.log(512)))),
+                "learning_rate": float(np.exp(rng.uniform(np.log(1e-3), np.log(0.1)))),
+                "minibatch_frac": float(rng.uniform(0.1, 1.0)),
+                "max_depth": int(rng.integers(24)) + 1,
+                "max_features": float(rng.uniform(0.1, 1.0)),
+                "min_samples_leaf": max(2, min(int(rng.integers(18)) + 2, hi_leaf)),
+            })
+        return out
+
     def _search(self, F, y, rng) -> list[tuple[dict, float]]:
         """(parameters, mean cross-validated Kendall tau) of every random-search candidate."""
         base = {"n_estimators": int(self.n_estimators)}
         splits = folds(len(y), int(self.cv), rng)
         out = []
-        for cand in self._candidates(rng):
+        for cand in self._candidates(rng, len(y)):
             params = {**base, **cand}
             scores = []
             for te in splits:
