@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastnas.nasbench.oracle import BudgetExhausted, Oracle
@@ -35,3 +35,35 @@ def test_counts_distinct_classes_within_budget(batches, budget):
         seen.update(keys)
     assert o.n_queries == len(seen) <= budget
     np.testing.assert_array_equal(np.sort(o.history()["key"]), np.sort(np.array(sorted(seen), dtype=np.uint64)))
+
+
+def _nb201():
+    from fastnas.nasbench import load
+
+    return load("nb201", dataset="cifar10-valid")
+
+
+NB201 = None
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 15624), min_size=1, max_size=40), st.randoms(use_true_random=False))
+def test_nb201_answers_do_not_depend_on_order(indices, rnd):
+    """Whatever the order (and however isomorphic cells are interleaved), each cell gets its own record."""
+    global NB201
+    if NB201 is None:
+        NB201 = _nb201()
+    space = NB201.space
+    # mix in isomorphic partners of the drawn cells so cache collisions by class are exercised
+    cells = space.from_index(np.array(indices))
+    keys = space.key(space.from_index(np.arange(15625)))
+    partners = [int(np.flatnonzero(keys == keys[i])[-1]) for i in indices]
+    idx = np.array(indices + partners)
+    perm = list(range(len(idx)))
+    rnd.shuffle(perm)
+    own = NB201.query(space.from_index(idx))
+    o = Oracle(NB201, budget=None, time_budget=None)
+    got = o(space.from_index(idx[perm]))
+    np.testing.assert_array_equal(got, own[perm])
+    assert o.n_queries == len(set(idx.tolist()))
+    assert len(cells) == len(indices)

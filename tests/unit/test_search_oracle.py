@@ -84,3 +84,49 @@ def test_history_in_order(bench):
     h = o.history()
     np.testing.assert_array_equal(h["key"], bench.space.key(cells))
     assert np.all(np.diff(h["sim_time"]) > 0)
+
+
+# -- each cell's own record (issue 10 section 3) ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def nb201():
+    from fastnas.nasbench import load
+
+    return load("nb201", dataset="cifar10-valid")
+
+
+def test_nb201_isomorphic_cell_gets_its_own_record(nb201):
+    """Indices 1003 and 4480 are isomorphic (same space.key) but trained separately: 4480 answers its own
+    record (45.926 on cifar10-valid in the store), not 1003's (67.392), and is charged its own time."""
+    a, b = nb201.space.from_index([1003]), nb201.space.from_index([4480])
+    assert nb201.space.key(a)[0] == nb201.space.key(b)[0]
+    own_a, cost_a = nb201.query(a, return_cost=True)
+    own_b, cost_b = nb201.query(b, return_cost=True)
+    assert own_b[0] == pytest.approx(45.926) and own_a[0] == pytest.approx(67.392)
+    o = Oracle(nb201, budget=10)
+    assert o(a)[0] == own_a[0]
+    vb, cb = o(b, return_cost=True)
+    assert vb[0] == own_b[0] == o.report(b, split="valid")[0]
+    assert o.n_queries == 2 and cb[0] == cost_b[0] and o.time_used == pytest.approx(cost_a[0] + cost_b[0])
+    assert o(b)[0] == own_b[0] and o.n_queries == 2  # the same record again: cached, free
+
+
+def test_nb201_every_cell_in_index_order_is_its_own_record(nb201):
+    cells = nb201.space.from_index(np.arange(15625))
+    own = nb201.query(cells)
+    o = Oracle(nb201, budget=15625)
+    got = np.concatenate([o(cells[i:i + 625]) for i in range(0, 15625, 625)])
+    np.testing.assert_array_equal(got, own)
+    assert o.n_queries == 15625
+    o2 = Oracle(nb201, budget=15625)  # reverse order: the same answers
+    rev = np.concatenate([o2(cells[i - 625:i]) for i in range(15625, 0, -625)][::-1])
+    np.testing.assert_array_equal(rev, own)
+
+
+def test_nb201_sampled_seed_is_per_record(nb201):
+    a, b = nb201.space.from_index([1003]), nb201.space.from_index([4480])
+    o = Oracle(nb201, budget=10, seed="sample", rng=0)
+    va, vb = o(a)[0], o(b)[0]
+    assert o(a)[0] == va and o(b)[0] == vb  # no second draw for either record
+    seeds_of = lambda c: {float(nb201.query(c, seed=k, missing="nan")[0]) for k in range(3)}  # noqa: E731
+    assert va in seeds_of(a) and vb in seeds_of(b)  # each drawn from its own record's seeds
+    assert vb not in seeds_of(a)
