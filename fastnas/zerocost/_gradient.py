@@ -89,17 +89,33 @@ def grasp(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def fisher(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Fisher: per output channel of every Conv2d/Linear layer, ``0.5 * mean_n (sum_positions a * dL/da)^2``,
-    summed over channels and layers; ``a`` is the layer's output activation (Theis et al. 2018)."""
+    """Fisher (Theis et al. 2018; Turner et al. 2020), as Abdelfattah et al. 2021 compute it.
+
+    For every Conv2d/Linear layer with output activation ``a`` (the layer's own output, bias included,
+    shape (N, K, ...)) and its loss gradient ``g = dL/da``, per output channel k::
+
+        F_k = 0.5 * mean_n (sum over positions of a[n, k] * g[n, k])^2
+
+    The reference code (zero-cost-nas ``foresight/pruners/measures/fisher.py``, copied by NASLib's
+    ``naslib/predictors/utils/pruners/measures/fisher.py`` and used for NAS-Bench-Suite-Zero) broadcasts
+    ``F_k`` to every weight of channel k and then sums over weights, so a layer contributes
+    ``sum_k F_k * fan_in`` with ``fan_in = weight[k].numel()`` = ``C_in / groups * k_h * k_w`` for
+    Conv2d (a depthwise conv counts ``k_h * k_w``) and ``in_features`` for Linear. The score is the sum
+    over layers. A layer outside the loss's graph (no gradient) contributes 0, as in the reference.
+    Before 2026-11-30 fastnas left out the factor ``fan_in`` (another ranking; see docs/zerocost.md).
+    """
     model.train()
     model.zero_grad(set_to_none=True)
-    acts: list[torch.Tensor] = []
+    acts: list[tuple[int, torch.Tensor]] = []
 
-    def keep(_module, _inp, out):
-        out.retain_grad()
-        acts.append(out)
+    def hook_for(fan_in: int):
+        def keep(_module, _inp, out):
+            if out.requires_grad:
+                out.retain_grad()
+            acts.append((fan_in, out))
+        return keep
 
-    handles = [m.register_forward_hook(keep) for m in measured_layers(model)]
+    handles = [m.register_forward_hook(hook_for(m.weight[0].numel())) for m in measured_layers(model)]
     try:
         loss = cross_entropy(logits_of(model(x)), y)
         loss.backward()
@@ -107,10 +123,10 @@ def fisher(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
         for h in handles:
             h.remove()
     total = torch.zeros((), dtype=torch.float64, device=x.device)
-    for a in acts:
+    for fan_in, a in acts:
         if a.grad is None:
             continue
         prod = (a.detach() * a.grad).double()
         per_sample = prod.sum(dim=tuple(range(2, prod.ndim))) if prod.ndim > 2 else prod
-        total = total + (0.5 * per_sample.pow(2).mean(dim=0)).sum()
+        total = total + fan_in * (0.5 * per_sample.pow(2).mean(dim=0)).sum()
     return float(total)

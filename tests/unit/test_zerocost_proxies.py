@@ -105,11 +105,21 @@ def test_grasp_matches_finite_difference_hessian_vector_product(batch):
     assert run("grasp", net, x, y) == pytest.approx(expected, rel=1e-3, abs=1e-7)
 
 
-def test_fisher_matches_channel_scaling_derivative(batch):
-    x, y = batch
-    net = tiny(4)
+def tiny_grouped(seed=0):
+    """A dense, a depthwise (groups = channels) and a grouped (groups=2) conv: fan-ins 18, 9 and 2."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(C, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                         nn.Conv2d(4, 4, 3, padding=1, groups=4), nn.ReLU(),
+                         nn.Conv2d(4, 4, 1, groups=2), nn.ReLU(),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, CLASSES))
+
+
+def _fisher_by_channel_scaling(net, x, y):
+    """Fisher from its definition: sum over positions of a * dL/da for (sample n, channel k) is
+    d L(a_nk * (1 + t)) / dt at t = 0 (central difference); F_k = 0.5 mean_n of its square; each layer
+    adds sum_k F_k times the number of weights per output channel (C_in / groups * k_h * k_w, or
+    in_features), as the reference code broadcasts F_k to every weight of channel k."""
     ref = NumpyNet(net)
-    # sum over positions of a * dL/da for (sample n, channel c) = d L(a_nc * (1 + t)) / dt at t = 0
     h = 1e-6
     expected = 0.0
     for li, w in ref.weights():
@@ -119,8 +129,27 @@ def test_fisher_matches_channel_scaling_derivative(batch):
                 fp = cross_entropy(ref.forward(x, scale={(li, n, c): 1 + h}), y)
                 fm = cross_entropy(ref.forward(x, scale={(li, n, c): 1 - h}), y)
                 per[n, c] = (fp - fm) / (2 * h)
-        expected += (0.5 * (per ** 2).mean(axis=0)).sum()
-    assert run("fisher", net, x, y) == pytest.approx(expected, rel=1e-5)
+        expected += w[0].size * (0.5 * (per ** 2).mean(axis=0)).sum()
+    return expected
+
+
+@pytest.mark.parametrize("make", [tiny, tiny_grouped], ids=["dense", "grouped"])
+def test_fisher_matches_channel_scaling_derivative(make, batch):
+    x, y = batch
+    net = make(4)
+    assert run("fisher", net, x, y) == pytest.approx(_fisher_by_channel_scaling(net, x, y), rel=1e-6)
+
+
+def test_fisher_hand_computed_value():
+    # one Linear(2 -> 2), W = [[1, 0], [1, 0]], b = 0, one sample x = (1, 0), label 0: logits (1, 1),
+    # softmax (1/2, 1/2), dL/da = (-1/2, 1/2), a * dL/da = (-1/2, 1/2), F_k = 0.5 * 1/4 = 1/8 per channel;
+    # times in_features = 2 -> 1/4 per channel, 1/2 in all (the pre-fix definition gave 1/4)
+    lin = nn.Linear(2, 2).double()
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, 0.0], [1.0, 0.0]]))
+        lin.bias.zero_()
+    x = torch.tensor([[1.0, 0.0]], dtype=torch.float64)
+    assert zc.fisher(lin, x, torch.tensor([0])) == pytest.approx(0.5, rel=1e-15)
 
 
 def _jacov_ref(jac):
