@@ -174,22 +174,59 @@ class Optimizer:
         return cells[idx]
 
     def _random_fresh(self, n: int, max_rounds: int = 50) -> Cells:
-        """Up to ``n`` new random cells (fewer only when the space is nearly exhausted)."""
+        """Up to ``n`` new random cells; fewer only when the space has fewer new classes left.
+
+        Rejection sampling first; on a finite space, when a round finds less than a quarter of what it
+        needs (the space is nearly exhausted), the rest is drawn uniformly from the enumerated classes
+        not asked yet, so every class that is left stays reachable.
+        """
         got: list[Cells] = []
         have = 0
         keys: set[int] = set()
+        finite = bool(getattr(self.space, "finite", False))
         for _ in range(max_rounds):
             if have >= n:
                 break
-            batch = self._fresh(self.space.sample(2 * (n - have) + 4, seed=self._draw_seed()))
+            need = n - have
+            batch = self._fresh(self.space.sample(2 * need + 4, seed=self._draw_seed()))
             if keys:
                 k = self.space.key(batch)
                 batch = batch[~np.isin(k, np.fromiter(keys, dtype=np.uint64, count=len(keys)))]
-            batch = batch[: n - have]
+            batch = batch[:need]
             keys.update(self.space.key(batch).tolist())
             got.append(batch)
             have += len(batch)
+            if finite and have < n and 4 * len(batch) < need:
+                break  # stalled: enumerate the rest
+        if have < n and finite:
+            rest = self._unasked_classes(keys)
+            if len(rest):
+                pick = np.sort(self._rng.permutation(len(rest))[: n - have])
+                got.append(rest[pick])
         return self.space.concat(got) if got else self.space.cells_type.empty(0)
+
+    def _unasked_classes(self, extra: set | None = None) -> Cells:
+        """One representative per isomorphism class of a finite space not asked yet (nor in ``extra``),
+        in enumeration order (the enumeration is computed once per optimizer)."""
+        enum = getattr(self, "_enum_cache", None)
+        if enum is None:
+            cells = self.space.enumerate()
+            if not getattr(self.space, "includes_invalid", False):
+                cells = cells[self.space.is_valid(cells)]
+            cells, _ = self.space.unique(cells)
+            enum = self._enum_cache = (cells, np.asarray(self.space.key(cells), dtype=np.uint64))
+        cells, ekeys = enum
+        taken = self._seen if not extra else self._seen | extra
+        if not taken:
+            return cells
+        mask = ~np.isin(ekeys, np.fromiter(taken, dtype=np.uint64, count=len(taken)))
+        return cells[np.flatnonzero(mask)]
+
+    def n_classes_left(self) -> int | None:
+        """Isomorphism classes of a finite space not asked yet (None for a space that is not finite)."""
+        if not getattr(self.space, "finite", False):
+            return None
+        return len(self._unasked_classes())
 
     # -- ask / tell ---------------------------------------------------------------------------------
     def ask(self, n: int = 1) -> Cells:

@@ -145,7 +145,8 @@ def test_local_search_full_mode_and_restart():
 def test_random_search_exhausts_small_space_then_stops():
     b = SyntheticBenchmark(ToySpace(3, 2), seed=0)
     n_classes = len(b.space.enumerate())
-    opt = run(make("random", b.space, seed=0), Oracle(b, budget=50))
+    with pytest.warns(RuntimeWarning, match="exhausted"):
+        opt = run(make("random", b.space, seed=0), Oracle(b, budget=50))
     assert opt.n_told == n_classes
 
 
