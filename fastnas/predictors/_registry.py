@@ -20,6 +20,7 @@ PREDICTORS: dict[str, tuple[str, str, str]] = {
     "gcn": ("fastnas.predictors.gcn", "GCNPredictor", "model-based"),
     "bonas": ("fastnas.predictors.bonas", "BONAS", "model-based"),
     "seminas": ("fastnas.predictors.seminas", "SemiNAS", "model-based"),
+    "gp_wl": ("fastnas.predictors.gp_wl", "GPWL", "model-based"),
     # learning-curve
     "sotl": ("fastnas.predictors.lc", "SoTL", "learning-curve"),
     "sotle": ("fastnas.predictors.lc", "SoTLE", "learning-curve"),
