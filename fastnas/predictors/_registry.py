@@ -21,6 +21,7 @@ PREDICTORS: dict[str, tuple[str, str, str]] = {
     "bonas": ("fastnas.predictors.bonas", "BONAS", "model-based"),
     "seminas": ("fastnas.predictors.seminas", "SemiNAS", "model-based"),
     "gp_wl": ("fastnas.predictors.gp_wl", "GPWL", "model-based"),
+    "bohamiann": ("fastnas.predictors.bohamiann", "BOHAMIANN", "model-based"),
     # learning-curve
     "sotl": ("fastnas.predictors.lc", "SoTL", "learning-curve"),
     "sotle": ("fastnas.predictors.lc", "SoTLE", "learning-curve"),
