@@ -1,4 +1,4 @@
-"""Shared machinery of the predictor-guided optimizers (BANANAS, BONAS, GP-BO, NPENAS).
+"""Shared machinery of the predictor-guided optimizers (BANANAS, BONAS, GP-BO, NPENAS, NASBOT).
 
 Each ask after the ``n_init`` random cells: fit a predictor on every told cell (models are refitted from
 a seed drawn from the optimizer's generator, so a restored run refits identically), generate candidates
@@ -27,6 +27,8 @@ class ModelBasedOptimizer(Optimizer):
 
     _common = {"n_init": 10, "n_candidates": 100, "n_parents": 1, "mutation_rate": 1.0, "acquisition": "its",
                "ucb_beta": 0.5, "encoding": None}
+    #: parameters of optimizers that accept any predictor as surrogate (``_surrogate_values``)
+    _surrogate = {"predictor": None, "predictor_params": None, "n_members": 5}
     batch_size = 10
 
     def _validate_params(self) -> None:
@@ -38,6 +40,49 @@ class ModelBasedOptimizer(Optimizer):
                 raise ValueError(f"{k} must be >= 1")
         if p["encoding"] is not None and p["encoding"] not in self.space.encodings:
             raise ValueError(f"encoding {p['encoding']!r} not offered by {self.space.name}: {self.space.encodings}")
+        if p.get("predictor") is not None:
+            from ..predictors import make as make_predictor
+
+            if not isinstance(p["predictor"], str):
+                raise TypeError("predictor must be a registered predictor name (fastnas.predictors.PREDICTORS), "
+                                f"got {type(p['predictor']).__name__}; pass its settings as predictor_params")
+            kw = p.get("predictor_params") or {}
+            if not isinstance(kw, dict):
+                raise TypeError(f"predictor_params must be a dict, got {type(kw).__name__}")
+            make_predictor(p["predictor"], **kw)  # unknown names / parameters raise here, not mid-run
+            if int(p["n_members"]) < 1:
+                raise ValueError("n_members must be >= 1")
+
+    def _surrogate_values(self, cells, y, cands, encoding):
+        """(mean, std) of the value from an ensemble of ``n_members`` copies of the ``predictor`` model
+        (NASLib's ``Ensemble``: each copy fitted with its own seed where the model takes one; the spread of
+        their predictions is the uncertainty; a model with its own uncertainty and one member uses it)."""
+        from ..predictors import make as make_predictor
+
+        p = self.params
+        kw = dict(p.get("predictor_params") or {})
+        members = int(p["n_members"])
+        means = []
+        for _ in range(members):
+            model = make_predictor(p["predictor"], **kw)
+            params = model.get_params()
+            extra = {}
+            if "seed" in params and "seed" not in kw:
+                extra["seed"] = self._draw_seed()
+            if "space" in params and params["space"] is None:
+                extra["space"] = self.space
+            if extra:
+                model.set_params(**extra)
+            F = self.space.encode(cells, encoding) if "encoding" not in params else cells
+            Fq = self.space.encode(cands, encoding) if "encoding" not in params else cands
+            if "encoding" in params and "encoding" not in kw:
+                model.set_params(encoding=encoding)
+            model.fit(F, y)
+            if members == 1 and getattr(model, "has_uncertainty", False):
+                return model.predict_dist(Fq)
+            means.append(model.predict(Fq))
+        M = np.asarray(means, dtype=np.float64)
+        return M.mean(axis=0), M.std(axis=0)
 
     def _encoding(self, preferred=("path_trunc", "path", "adjacency", "categorical")) -> str:
         return self.params["encoding"] or default_encoding(self.space, preferred)
