@@ -20,6 +20,7 @@ DATASETS: dict[str, tuple[str, ...]] = {
     "nb101": ("cifar10",),
     "nbgraph": ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins"),
     "nb201-analog": ("cifar10",),
+    "nb301": ("cifar10",),  # a surrogate model (fastnas.nasbench.nb301), not a table
 }
 # optional extras converted on first use: name -> "module:function(dataset, root, progress)"
 _ON_FIRST_USE = {"nbgraph": "fastnas.nasbench.nbgraph:convert_nbgraph",
@@ -60,12 +61,22 @@ def find(name: str, dataset: str, root=None) -> Path | None:
     return None
 
 
+def _open(p: Path):
+    """A table store as ``Benchmark``; a ``fastnas-surrogate`` folder (NB301) as its surrogate benchmark."""
+    from .nb301 import is_surrogate, open_surrogate
+
+    if is_surrogate(p):
+        return open_surrogate(p)
+    return Benchmark(open_store(p))
+
+
 def load(name: str, dataset: str | None = None, *, root=None, progress: bool = True) -> Benchmark:
     """Open a benchmark on one dataset.
 
     Parameters
     ----------
-    name : ``"nb201"`` (bundled), ``"nb101"`` (after converting the official tfrecord), ``"nbgraph"``
+    name : ``"nb201"`` (bundled), ``"nb301"`` (bundled YAHPO Gym surrogate, predictions at epochs 1..98:
+        see ``fastnas.nasbench.nb301``), ``"nb101"`` (after converting the official tfrecord), ``"nbgraph"``
         (converted on first use from the ``nas-bench-graph`` package), ``"nb201-analog"`` (from
         ``analog-nasbench``), or a name you converted into the cache.
     dataset : dataset name as the benchmark spells it (NB201: ``"cifar10-valid"``, ``"cifar100"``,
@@ -107,7 +118,7 @@ def load(name: str, dataset: str | None = None, *, root=None, progress: bool = T
         elif name in DATASETS and dataset not in DATASETS[name]:
             hint = f" {name} datasets are {list(DATASETS[name])}."
         raise ValueError(f"no {name!r} store for dataset {dataset!r}; available: {known or 'none'}.{hint}")
-    return Benchmark(open_store(p))
+    return _open(p)
 
 
 def verify(name: str | None = None, dataset: str | None = None, root=None) -> list[tuple[str, list[str]]]:
@@ -148,6 +159,11 @@ def verify(name: str | None = None, dataset: str | None = None, root=None) -> li
                     out.append((label, [f"{ddir}: {what}"]))
                     continue
                 try:
+                    from .nb301 import is_surrogate, open_surrogate
+
+                    if is_surrogate(ddir):
+                        out.append((label, open_surrogate(ddir).verify()))
+                        continue
                     out.append((label, open_store(ddir).verify()))
                 except StoreError as exc:
                     out.append((label, [str(exc)]))

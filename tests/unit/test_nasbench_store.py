@@ -91,8 +91,10 @@ def test_bundled_stores_verify():
     found = [(b, d) for b, d, _ in available(root=__import__("fastnas.nasbench._registry",
                                                               fromlist=["BUNDLED"]).BUNDLED)]
     assert {("nb201", "cifar10-valid"), ("nb201", "cifar100"), ("nb201", "ImageNet16-120")} <= set(found)
-    for b, d, path in available(root=__import__("fastnas.nasbench._registry", fromlist=["BUNDLED"]).BUNDLED):
-        assert open_store(path).verify() == []
+    from fastnas.nasbench._registry import BUNDLED, verify
+
+    for b, d, path in available(root=BUNDLED):  # tables and the NB301 surrogate folder alike
+        assert dict(verify(b, d, root=BUNDLED))[f"{b}/{d}"] == []
 
 
 def test_restricted_unpickler():
