@@ -124,7 +124,9 @@ class ZeroCostLive(ScorePredictor):
     ----------
     proxy : one of ``fastnas.zerocost.PROXIES``.
     space : the cells' space (instance or name).
-    data : minibatch source for data-dependent proxies (see ``fastnas.zerocost.score``).
+    data : minibatch source for data-dependent proxies: (X, y) arrays, a torch dataset, ``"synthetic"``,
+        or None (synthetic N(0, 1) data with a once-per-process ``UserWarning``; see
+        ``fastnas.zerocost.score``).
     seed, device, batch_size : passed through.
     build : dict of keyword arguments for ``fastnas.models.build`` (e.g. ``{"width": 4}``).
     sign : +1 or -1.

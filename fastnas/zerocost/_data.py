@@ -1,8 +1,76 @@
-"""Minibatches for the proxies: validation of a user's (X, y), torch datasets, synthetic data."""
+"""Minibatches for the proxies: validation of a user's (X, y), torch datasets, synthetic data.
+
+The published data-dependent proxies are computed on one real minibatch. Without ``data=`` fastnas
+uses a synthetic N(0, 1) batch with random labels, which changes what some proxies measure (jacob_cov
+loses most of its correlation with accuracy on noise), so that choice is announced: a ``UserWarning``
+once per process at the first call that falls back to it, unless the caller asked for it by name
+(``data="synthetic"``). ``describe_data`` gives the one-line source recorded in result tables.
+"""
 from __future__ import annotations
+
+import os
+import sys
+import warnings
 
 import numpy as np
 import torch
+
+#: the value of ``data=`` that asks for the synthetic batch explicitly (no warning)
+SYNTHETIC = "synthetic"
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_warned_synthetic = False  # once per process
+
+
+def check_data_arg(data) -> None:
+    """Reject a string other than ``"synthetic"`` where ``data`` enters (a typo must not fall back)."""
+    if isinstance(data, str) and data != SYNTHETIC:
+        raise ValueError(f"data={data!r}: pass (X, y) arrays, a map-style torch dataset, None, or "
+                         f"{SYNTHETIC!r} (an explicit synthetic N(0, 1) batch)")
+
+
+def is_synthetic(data) -> bool:
+    """True when the proxies will run on the synthetic batch (``data`` None or ``"synthetic"``)."""
+    check_data_arg(data)
+    return data is None or data == SYNTHETIC
+
+
+def _user_stacklevel() -> int:
+    """``stacklevel`` for ``warnings.warn`` called from the function that calls this one, pointing at
+    the first frame outside the fastnas package (the user's call)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PKG_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_synthetic_once(proxies, data) -> None:
+    """The once-per-process ``UserWarning`` when data-dependent ``proxies`` fall back to synthetic data
+    because ``data`` is None (``data="synthetic"`` is a deliberate choice and stays silent)."""
+    global _warned_synthetic
+    if data is not None or _warned_synthetic:
+        return
+    _warned_synthetic = True
+    warnings.warn(
+        f"no data= given: the data-dependent zero-cost proxies {', '.join(proxies)} run on a synthetic "
+        "N(0, 1) batch with random labels, not on a real minibatch as in the published proxies (their "
+        "correlation with accuracy changes). Pass data=(X, y) or a torch dataset, or data='synthetic' to "
+        "choose synthetic inputs explicitly; shown once per process.",
+        UserWarning,
+        stacklevel=_user_stacklevel(),
+    )
+
+
+def describe_data(data, *, batch_size: int, input_shape, num_classes: int, seed: int, needed: bool) -> str:
+    """One line naming the minibatch the proxies saw (recorded in result tables)."""
+    if not needed:
+        return "none (data-free proxies)"
+    if data is None or (isinstance(data, str) and data == SYNTHETIC):
+        return (f"synthetic: N(0, 1) inputs ({batch_size}, {', '.join(map(str, input_shape))}), uniform labels "
+                f"0..{num_classes - 1}, seed {seed}")
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        n = len(data[0])
+        return f"user (X, y) arrays: first {min(batch_size, n)} of {n} samples"
+    return f"user dataset {type(data).__name__}: first {min(batch_size, len(data))} samples"
 
 
 def check_xy(X, y, *, num_classes: int | None = None, min_samples: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -68,12 +136,12 @@ def _from_dataset(ds, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def minibatch(data, *, batch_size: int, input_shape: tuple[int, ...], num_classes: int, seed: int,
               device) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first ``batch_size`` samples of ``data``, or, when ``data`` is None, synthetic inputs
+    """The first ``batch_size`` samples of ``data``, or, when ``data`` is None or ``"synthetic"``, inputs
     ``N(0, 1)`` of ``input_shape`` with uniform random labels drawn from a generator seeded by ``seed``.
     """
     if batch_size < 2:
         raise ValueError(f"batch_size must be >= 2 (correlation proxies need two samples), got {batch_size}")
-    if data is None:
+    if is_synthetic(data):
         gen = torch.Generator().manual_seed(int(seed) & 0x7FFFFFFFFFFFFFFF)
         x = torch.randn((batch_size, *input_shape), generator=gen)
         y = torch.randint(0, num_classes, (batch_size,), generator=gen)

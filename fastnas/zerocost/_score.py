@@ -13,7 +13,7 @@ from torch import nn
 from .._kernels.rng import PyRng
 from .._rng import base_seed
 from . import _activation, _gradient, _static
-from ._data import minibatch
+from ._data import _user_stacklevel, check_data_arg, describe_data, minibatch, warn_synthetic_once
 
 # name -> (function(model, x, y) -> float, needs real data). Data-free proxies ignore ``data``.
 PROXIES: dict[str, tuple[Callable, bool]] = {
@@ -80,7 +80,7 @@ def _apply(name: str, model: nn.Module, x, y, num_classes: int, seed: int) -> fl
     return fn(model, x, y)
 
 
-def _report_nonfinite(name: str, values: np.ndarray, stacklevel: int = 5) -> np.ndarray:
+def _report_nonfinite(name: str, values: np.ndarray) -> np.ndarray:
     bad = ~np.isfinite(values)
     if bad.any():
         rows = np.flatnonzero(bad)
@@ -88,7 +88,7 @@ def _report_nonfinite(name: str, values: np.ndarray, stacklevel: int = 5) -> np.
             f"proxy {name!r} is not finite (NaN/inf) for {rows.size} of {values.size} rows "
             f"(first rows {rows[:8].tolist()}); reported as NaN",
             RuntimeWarning,
-            stacklevel=stacklevel,  # the user's call of score / score_models / score_table
+            stacklevel=_user_stacklevel(),  # the user's call of score / score_models / score_table
         )
         values = values.copy()
         values[bad] = np.nan
@@ -132,14 +132,21 @@ def _grouped_synflow_loop(make_model, n, *, dev, base, keys, group, input_shape,
             torch.cuda.synchronize(dev)
         values[start:start + len(nets)] = v
         times[start:start + len(nets)] = (time.perf_counter() - t0) / len(nets)
-    return {"synflow": _report_nonfinite("synflow", values, stacklevel=5)}, {"synflow": times}
+    source = describe_data(None, batch_size=1, input_shape=input_shape, num_classes=1, seed=base, needed=False)
+    return {"synflow": _report_nonfinite("synflow", values)}, {"synflow": times}, source
 
 
 def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Sequence[str], data, *,
                 device, seed, batch_size, progress, num_classes, input_shape, keys=None, group_size=None):
+    check_data_arg(data)
     dev = _device(device)
     base = int(base_seed(seed))
     group = _resolve_group(group_size, dev)
+    uses_data = [p for p in proxies if PROXIES[p][1]]
+    if uses_data:
+        warn_synthetic_once(uses_data, data)
+    source = describe_data(data, batch_size=batch_size, input_shape=input_shape, num_classes=num_classes,
+                           seed=base, needed=bool(uses_data))
     if group > 1 and list(proxies) == ["synflow"]:
         return _grouped_synflow_loop(make_model, n, dev=dev, base=base, keys=keys, group=group,
                                      input_shape=input_shape, progress=progress)
@@ -165,10 +172,11 @@ def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Se
                 if dev.type == "cuda":
                     torch.cuda.synchronize(dev)
                 times[p][i] = time.perf_counter() - t0
-    return {p: _report_nonfinite(p, values[p]) for p in proxies}, times
+    return {p: _report_nonfinite(p, values[p]) for p in proxies}, times, source
 
 
 def _infer_shapes(data, num_classes, input_shape, in_channels):
+    check_data_arg(data)
     if data is not None and isinstance(data, (tuple, list)) and len(data) == 2:
         X = np.asarray(data[0].shape if isinstance(data[0], torch.Tensor) else np.shape(data[0]))
         if input_shape is None and X.size == 4:
@@ -197,10 +205,11 @@ def score(space, cells, proxy: str, data=None, device=None, seed=0, batch_size: 
     proxy : str
         One of ``PROXIES``: synflow, snip, grasp, jacob_cov, fisher, grad_norm, nwot, plain, l2_norm,
         epe_nas, zen, params, flops.
-    data : (X, y) arrays, a map-style torch dataset, or None
-        The minibatch source (its first ``batch_size`` samples). None: synthetic ``N(0, 1)`` inputs of
-        ``input_shape`` with random labels; data-free proxies (synflow, zen, params, flops, l2_norm)
-        never look at it.
+    data : (X, y) arrays, a map-style torch dataset, "synthetic", or None
+        The minibatch source (its first ``batch_size`` samples). ``"synthetic"``: ``N(0, 1)`` inputs of
+        ``input_shape`` with uniform random labels, drawn from ``seed``. None: the same synthetic batch,
+        with a ``UserWarning`` (once per process) for a data-dependent proxy, since the published proxies
+        use a real minibatch. Data-free proxies (synflow, zen, params, flops, l2_norm) never look at it.
     device : str or torch.device, optional
         Default: CUDA when available, else CPU.
     seed : int, Generator or None
@@ -239,11 +248,11 @@ def score(space, cells, proxy: str, data=None, device=None, seed=0, batch_size: 
     nc, shape = _infer_shapes(data, num_classes, input_shape, in_channels or 3)
 
     def make(i, _s):
-        return models.build(sp, cells[i], num_classes=nc, in_channels=shape[0], **build_kw)
+        return models.build(sp, cells[i], num_classes=nc, in_channels=shape[0], seed=_s, **build_kw)
 
-    vals, times = _score_loop(make, len(cells), [name], data, device=device, seed=seed, batch_size=batch_size,
-                              progress=progress, num_classes=nc, input_shape=shape, keys=cell_keys(cells),
-                              group_size=group_size)
+    vals, times, _ = _score_loop(make, len(cells), [name], data, device=device, seed=seed, batch_size=batch_size,
+                                 progress=progress, num_classes=nc, input_shape=shape, keys=cell_keys(cells),
+                                 group_size=group_size)
     return (vals[name], times[name]) if return_time else vals[name]
 
 
@@ -266,17 +275,20 @@ def score_models(models_: Sequence[nn.Module], proxy: str, data=None, device=Non
         if not isinstance(m, nn.Module):
             raise TypeError(f"models[{i}] is a {type(m).__name__}, not a torch.nn.Module")
     nc, shape = _infer_shapes(data, num_classes, input_shape, 3)
-    vals, times = _score_loop(lambda i, _s: copy.deepcopy(models_[i]), len(models_), [name], data,
-                              device=device, seed=seed, batch_size=batch_size, progress=progress,
-                              num_classes=nc, input_shape=shape, group_size=group_size)
+    vals, times, _ = _score_loop(lambda i, _s: copy.deepcopy(models_[i]), len(models_), [name], data,
+                                 device=device, seed=seed, batch_size=batch_size, progress=progress,
+                                 num_classes=nc, input_shape=shape, group_size=group_size)
     return (vals[name], times[name]) if return_time else vals[name]
 
 
 def score_table(space, cells, proxies: Sequence[str] = tuple(PROXIES), data=None, device=None, seed=0,
                 batch_size: int = 64, progress: bool = False, *, num_classes: int | None = None,
                 input_shape: tuple[int, ...] | None = None, **build_kw):
-    """Several proxies at once (each network built once): a pandas DataFrame with one column per proxy
-    and a ``time_<proxy>`` column of seconds. Same values as ``score`` for each proxy.
+    """Several proxies at once (each network built once): a pandas DataFrame with one column per proxy,
+    a ``time_<proxy>`` column of seconds, and a ``data`` column (also ``df.attrs["data"]``) naming the
+    minibatch the data-dependent proxies saw (e.g. ``"synthetic: N(0, 1) inputs (64, 3, 32, 32), ..."``
+    or ``"user (X, y) arrays: first 64 of 500 samples"``). Same values as ``score`` for each proxy;
+    arguments as in ``score`` (``data=None`` warns once per process for data-dependent proxies).
 
     >>> score_table("nb201", cells, ["synflow", "nwot"], width=4)  # doctest: +SKIP
     """
@@ -290,10 +302,14 @@ def score_table(space, cells, proxies: Sequence[str] = tuple(PROXIES), data=None
     nc, shape = _infer_shapes(data, num_classes, input_shape, in_channels or 3)
 
     def make(i, _s):
-        return models.build(sp, cells[i], num_classes=nc, in_channels=shape[0], **build_kw)
+        return models.build(sp, cells[i], num_classes=nc, in_channels=shape[0], seed=_s, **build_kw)
 
-    vals, times = _score_loop(make, len(cells), names, data, device=device, seed=seed, batch_size=batch_size,
-                              progress=progress, num_classes=nc, input_shape=shape, keys=cell_keys(cells))
+    vals, times, source = _score_loop(make, len(cells), names, data, device=device, seed=seed,
+                                      batch_size=batch_size, progress=progress, num_classes=nc, input_shape=shape,
+                                      keys=cell_keys(cells))
     cols = {p: vals[p] for p in names}
     cols.update({f"time_{p}": times[p] for p in names})
-    return pd.DataFrame(cols)
+    df = pd.DataFrame(cols)
+    df["data"] = source
+    df.attrs["data"] = source
+    return df

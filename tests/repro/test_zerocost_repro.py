@@ -23,7 +23,8 @@ torch.set_num_threads(1)
 import fastnas.zerocost as zc
 from fastnas.spaces import NB201
 cells = NB201.from_strings(json.loads(sys.argv[1]))
-out = {p: zc.score("nb201", cells, p, seed=7, width=4, N=1, input_shape=(3, 8, 8), batch_size=8).tolist()
+out = {p: zc.score("nb201", cells, p, seed=7, width=4, N=1, input_shape=(3, 8, 8), batch_size=8,
+                 data="synthetic").tolist()
        for p in ("synflow", "snip", "nwot", "zen")}
 print(json.dumps(out))
 """
@@ -36,7 +37,8 @@ def test_scores_identical_in_a_fresh_process():
     torch.set_num_threads(1)
     try:
         cells = NB201.from_strings(STRINGS)
-        here = {p: zc.score("nb201", cells, p, seed=7, width=4, N=1, input_shape=(3, 8, 8), batch_size=8)
+        here = {p: zc.score("nb201", cells, p, seed=7, width=4, N=1, input_shape=(3, 8, 8), batch_size=8,
+                            data="synthetic")
                 for p in ("synflow", "snip", "nwot", "zen")}
     finally:
         torch.set_num_threads(old)

@@ -51,7 +51,7 @@ def test_models_are_not_modified(nets, data):
 
 
 def test_synthetic_data_depends_on_seed_only(nets):
-    kw = dict(input_shape=(1, 6, 6), num_classes=3, batch_size=8)
+    kw = dict(input_shape=(1, 6, 6), num_classes=3, batch_size=8, data="synthetic")
     a = zc.score_models(nets, "nwot", seed=3, **kw)
     np.testing.assert_array_equal(a, zc.score_models(nets, "nwot", seed=3, **kw))
     assert not np.array_equal(a, zc.score_models(nets, "nwot", seed=4, **kw))
@@ -76,7 +76,8 @@ class Dead(nn.Module):
 
 def test_non_finite_scores_are_nan_with_a_warning(nets):
     with pytest.warns(RuntimeWarning, match=r"jacob_cov.*rows \[1\]"):
-        v = zc.score_models([nets[0], Dead()], "jacob_cov", input_shape=(1, 6, 6), num_classes=3, batch_size=8)
+        v = zc.score_models([nets[0], Dead()], "jacob_cov", input_shape=(1, 6, 6), num_classes=3, batch_size=8,
+                            data="synthetic")
     assert np.isfinite(v[0]) and np.isnan(v[1])
 
 
@@ -128,7 +129,7 @@ def test_nb201_cells_score_independent_of_batch_order():
         "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
         "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|",
     ])
-    kw = dict(width=4, N=1, batch_size=8, input_shape=(3, 8, 8))
+    kw = dict(width=4, N=1, batch_size=8, input_shape=(3, 8, 8), data="synthetic")
     a = zc.score("nb201", cells, "synflow", **kw)
     b = zc.score("nb201", cells[np.array([2, 1, 0])], "synflow", **kw)
     np.testing.assert_array_equal(a, b[::-1])
