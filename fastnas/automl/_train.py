@@ -22,9 +22,7 @@ def train_candidate(space, cells, d: dict, *, num_classes: int, in_channels: int
 
     from .. import models, train
 
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = models.build(space, cells, num_classes=num_classes, in_channels=in_channels, **build_kw)
+    model = models.build(space, cells, num_classes=num_classes, in_channels=in_channels, seed=seed, **build_kw)
     reason = {"why": "completed"}
 
     def callback(curves) -> bool:

@@ -29,7 +29,7 @@ def single_row(cell: Any, field: str):
     return np.asarray(cell)
 
 
-def build(space, cell, *, num_classes: int = 10, in_channels: int = 3, width: int | None = None, **kw):
+def build(space, cell, *, num_classes: int = 10, in_channels: int = 3, width: int | None = None, seed=0, **kw):
     """The torch network of a single cell.
 
     Parameters
@@ -44,9 +44,23 @@ def build(space, cell, *, num_classes: int = 10, in_channels: int = 3, width: in
         The space's width knob: NB201 ``C`` (16), NB101 stem channels (128), DARTS ``C`` (32, as NAS-Bench-301),
         NAS-Bench-Graph hidden size (64; ``dataset="cora"`` etc. gives the benchmark's hidden size, pre/post
         layers, features and classes, overriding ``num_classes`` and ``in_channels``).
+    seed : int >= 0 or numpy Generator
+        The initial weights depend on this alone (default 0; same seed, same weights). They are drawn under
+        ``torch.random.fork_rng`` with the CPU generator seeded from ``seed``, so torch's global RNG state is the
+        same before and after; ``build(..., seed=s)`` equals ``torch.manual_seed(s); build(...)`` without that
+        call's side effect.
     **kw
         Further constructor arguments of the space's network class (e.g. ``N=`` for NB201,
         ``layers=`` for DARTS, ``dataset=`` / ``num_post=`` for NAS-Bench-Graph).
+
+    Raises
+    ------
+    ValueError
+        Unknown space, a batch of more than one cell, invalid cell arrays or sizes.
+    TypeError
+        A cell of another space; ``seed`` not an int / Generator.
+    ImportError
+        torch is not installed (``pip install "fastnas[torch]"``).
 
     Returns
     -------
@@ -59,10 +73,13 @@ def build(space, cell, *, num_classes: int = 10, in_channels: int = 3, width: in
     >>> import torch
     >>> from fastnas.spaces import NB201
     >>> cell = NB201.from_strings(["|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|"
-    ...                            "+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"])  # doctest: +SKIP
-    >>> net = build("nb201", cell, width=4, N=1)  # doctest: +SKIP
-    >>> net(torch.zeros(2, 3, 8, 8)).shape  # doctest: +SKIP
+    ...                            "+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"])
+    >>> net = build("nb201", cell, width=4, N=1, seed=0)
+    >>> net(torch.zeros(2, 3, 8, 8)).shape
     torch.Size([2, 10])
+    >>> again = build("nb201", cell, width=4, N=1, seed=0)
+    >>> all(bool((a == b).all()) for a, b in zip(net.parameters(), again.parameters()))
+    True
     """
     name = space_name(space)
     if name == "nb201":
@@ -70,20 +87,21 @@ def build(space, cell, *, num_classes: int = 10, in_channels: int = 3, width: in
 
         if width is not None:
             kw["C"] = width
-        return NB201Network(single_row(cell, "ops"), num_classes=num_classes, in_channels=in_channels, **kw)
+        return NB201Network(single_row(cell, "ops"), num_classes=num_classes, in_channels=in_channels, seed=seed,
+                            **kw)
     if name == "nb101":
         from .nb101 import NB101Network
 
         if width is not None:
             kw["stem_channels"] = width
         return NB101Network(single_row(cell, "matrix"), single_row(cell, "ops"), num_classes=num_classes,
-                            in_channels=in_channels, **kw)
+                            in_channels=in_channels, seed=seed, **kw)
     if name == "darts":
         from .darts import DARTSNetwork
 
         if width is not None:
             kw["C"] = width
-        return DARTSNetwork.from_cell(cell, num_classes=num_classes, in_channels=in_channels, **kw)
+        return DARTSNetwork.from_cell(cell, num_classes=num_classes, in_channels=in_channels, seed=seed, **kw)
     if name == "nbgraph":
         from .nbgraph import GNNNetwork
 
@@ -91,5 +109,5 @@ def build(space, cell, *, num_classes: int = 10, in_channels: int = 3, width: in
             kw["hidden"] = width
         if kw.get("dataset") is None:  # with dataset=, features and classes are the dataset's
             kw.update(num_classes=num_classes, in_channels=in_channels)
-        return GNNNetwork.from_cell(cell, **kw)
+        return GNNNetwork.from_cell(cell, seed=seed, **kw)
     raise ValueError(f"no network builder for space {name!r}; valid: darts, nb101, nb201, nbgraph")

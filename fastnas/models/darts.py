@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._layers import ReLUConvBN
+from ._seed import seeded_init
 
 __all__ = ["DARTSNetwork", "DARTSCell", "DARTS_OPS", "check_darts_genotype", "darts_param_counts"]
 
@@ -132,6 +133,7 @@ class DARTSCell(nn.Module):
         return torch.cat(states[2:], dim=1)
 
 
+@seeded_init
 class DARTSNetwork(nn.Module):
     """The DARTS evaluation network of a genotype (normal and reduction cell).
 
@@ -153,6 +155,10 @@ class DARTSNetwork(nn.Module):
         Learnable scale/shift in the BNs inside the cell ops (DARTS evaluation network: True). NASLib's
         NAS-Bench-301 graph uses non-affine BNs there: with ``op_affine=False`` (C=32, 8 layers) the parameter
         counts equal NAS-Bench-Suite-Zero's ``params`` for all 725 of its DARTS cells.
+
+    seed : int >= 0 or numpy Generator, keyword-only
+        Initial weights (default 0): drawn under ``torch.random.fork_rng`` from this seed alone; torch's global
+        RNG is left as it was (see ``fastnas/models/_seed.py``).
 
     Examples
     --------

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ._layers import ConvBNReLU
+from ._seed import seeded_init
 
 __all__ = ["NB101Network", "NB101Cell", "nb101_prune", "nb101_vertex_channels", "nb101_param_counts"]
 
@@ -138,6 +139,7 @@ class NB101Cell(nn.Module):
         return out
 
 
+@seeded_init
 class NB101Network(nn.Module):
     """The NAS-Bench-101 network of one cell.
 
@@ -151,6 +153,10 @@ class NB101Network(nn.Module):
         Stem width (128 in the benchmark); stack s has ``stem_channels * 2**s`` output channels.
     stacks, cells_per_stack : int
         3 and 3 in the benchmark.
+
+    seed : int >= 0 or numpy Generator, keyword-only
+        Initial weights (default 0): drawn under ``torch.random.fork_rng`` from this seed alone; torch's global
+        RNG is left as it was (see ``fastnas/models/_seed.py``).
 
     Examples
     --------

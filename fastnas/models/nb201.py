@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ._layers import ReLUConvBN, ResidualReduction, Zero
+from ._seed import seeded_init
 
 __all__ = ["NB201Network", "NB201Cell", "nb201_param_counts", "NB201_OPS", "NB201_EDGES"]
 
@@ -77,6 +78,7 @@ class NB201Cell(nn.Module):
         return nodes[3]
 
 
+@seeded_init
 class NB201Network(nn.Module):
     """The NAS-Bench-201 network of one cell.
 
@@ -91,6 +93,10 @@ class NB201Network(nn.Module):
         Cells per stage (5 in the benchmark).
     num_classes, in_channels : int
         Classifier outputs and input image channels.
+
+    seed : int >= 0 or numpy Generator, keyword-only
+        Initial weights (default 0): drawn under ``torch.random.fork_rng`` from this seed alone; torch's global
+        RNG is left as it was (see ``fastnas/models/_seed.py``).
 
     Examples
     --------

@@ -38,6 +38,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._seed import seeded_init
+
 __all__ = ["GNNNetwork", "GNN_OPS", "GNN_LINKS", "NBGRAPH_SETTINGS", "nbgraph_param_counts"]
 
 GNN_OPS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
@@ -177,6 +179,7 @@ def _node_dims(link, ops, c0: int, hidden: int) -> tuple[list[int], list[int], l
     return in_dims, dims, leaves
 
 
+@seeded_init
 class GNNNetwork(nn.Module):
     """The NAS-Bench-Graph GNN of one architecture, for node classification.
 
@@ -194,6 +197,9 @@ class GNNNetwork(nn.Module):
         Linear pre-processing layers (0 or 1) and post-processing layers after the concatenated leaves.
     dropout : float
         Dropout after every op and post-processing layer (training mode only).
+    seed : int >= 0 or numpy Generator, keyword-only
+        Initial weights (default 0): drawn under ``torch.random.fork_rng`` from this seed alone; torch's global
+        RNG is left as it was (see ``fastnas/models/_seed.py``).
 
     ``forward(x, edge_index)``: x (nodes, in_channels) float, edge_index (2, edges) int64 source -> target; returns
     (nodes, num_classes) logits.

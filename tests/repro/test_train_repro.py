@@ -17,8 +17,7 @@ from fastnas.train import fit
 rng = np.random.default_rng(0)
 X = rng.normal(size=(48, 3, 8, 8)).astype("float32")
 y = (X[:, 0].mean(axis=(1, 2)) > 0).astype(int)
-torch.manual_seed(0)
-net = NB201Network([3, 1, 2, 4, 3, 1], C=2, N=1, num_classes=2)
+net = NB201Network([3, 1, 2, 4, 3, 1], C=2, N=1, num_classes=2, seed=0)
 res = fit(net, (X[:32], y[:32]), (X[32:], y[32:]), epochs=2, lr=0.05, batch_size=8, seed=5, progress=False)
 print(json.dumps({k: getattr(res, k).tolist() for k in ("train_loss", "train_acc", "val_loss", "val_acc")}))
 """
