@@ -30,7 +30,7 @@ WHITE2021: dict[str, dict] = {
     # gp/sparse_gp.py: pyro SparseGPRegression (approx "VFE" = Titsias 2009) with 20 inducing points
     "sparse_gp": {"encoding": "adjacency", "num_inducing": 20},
     # gp/var_sparse_gp.py: pyro VariationalSparseGP, 10 inducing points, whitened
-    "var_sparse_gp": {"encoding": "adjacency", "num_inducing": 10, "steps": 200},
+    "var_sparse_gp": {"encoding": "adjacency", "num_inducing": 10, "inducing_init": "naslib", "steps": 200},
     # gp/gpwl.py via runner: kernel_type "wloa", h "auto" (0..max_h=3 by marginal likelihood),
     # optimize_gp_hyper=True (noise by Adam, 200 steps, max noise 0.1); targets log(1 - acc/100)
     "gp_wl": {"h": "auto", "max_h": 3, "optimal_assignment": True, "noise_steps": 200},
