@@ -154,8 +154,12 @@ class Benchmark:
             seeds_col, mean_col, ep = e.get("seeds"), e.get("mean"), None
         else:
             if not e.get("curve"):
-                raise ValueError(f"{self.name}/{self.dataset} holds {metric}/{split} only at epoch(s) {epochs}, "
-                                 f"not {epoch!r}")
+                what = (f"final-epoch ({final}) data only" if len(epochs) == 1 else f"only epochs {epochs}")
+                hint = (" (the bundled NB201 stores have no learning curves: convert an official NAS-Bench-201/"
+                        "NATS-Bench file with `fastnas data convert` for per-epoch values)"
+                        if self.name == "nb201" else "")
+                raise ValueError(f"{self.name}/{self.dataset} holds {metric}/{split} {what}, not epoch {epoch!r}"
+                                 f"{hint}")
             if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or int(epoch) not in epochs:
                 raise ValueError(f"epoch must be one of the recorded epochs {epochs[0]}..{epochs[-1]}, got {epoch!r}")
             ep = epochs.index(int(epoch))
@@ -294,6 +298,47 @@ class Benchmark:
         """
         return self.query_keys(self.keys(cells), metric=metric, split=split, seed=seed, epoch=epoch,
                                missing=missing, rng=rng, return_cost=return_cost)
+
+    def curves(self, cells, epochs=None, metric: str = "accuracy", split: str | None = "valid", seed="mean", *,
+               missing: str = "raise", return_cost: bool = False):
+        """Values of every cell at several recorded epochs: ``(N, E)`` float64 (the fidelity interface shared with
+        the NB301 surrogate's ``curves``).
+
+        Parameters
+        ----------
+        cells : a batch of the space's cells.
+        epochs : recorded epochs of ``metric``/``split`` (see ``info()``); default all of them. Others raise
+            ``ValueError``, as does a store that holds the final epoch only (the bundled NB201 stores).
+        metric, split, seed, missing : as in :meth:`query` (``seed="sample"`` is not offered here).
+        return_cost : also return the ``(N, E)`` simulated training seconds up to each epoch.
+
+        Examples
+        --------
+        >>> from fastnas.nasbench import load
+        >>> bench = load("nb201", dataset="cifar10-valid")
+        >>> bench.curves(bench.space.from_index([0, 1]), [200]).shape
+        (2, 1)
+        """
+        if isinstance(seed, str) and seed == "sample":
+            raise ValueError("curves takes seed='mean' or a seed position, not 'sample'")
+        m = self._store.manifest
+        if metric not in m["metrics"] or split not in m["metrics"][metric]:
+            self._values(metric, split, seed, None)  # raises the precise error
+        recorded = list(m["metrics"][metric][split].get("epochs") or [])
+        eps = recorded if epochs is None else list(np.atleast_1d(np.asarray(epochs)).tolist())
+        keys = self.keys(cells)
+        cols, costs = [], []
+        for e in eps:
+            r = self.query_keys(keys, metric, split, seed=seed, epoch=e, missing=missing, return_cost=return_cost)
+            if return_cost:
+                cols.append(r[0])
+                costs.append(r[1])
+            else:
+                cols.append(r)
+        vals = np.stack(cols, axis=1) if cols else np.zeros((len(keys), 0))
+        if return_cost:
+            return vals, (np.stack(costs, axis=1) if costs else np.zeros((len(keys), 0)))
+        return vals
 
     # ------------------------------------------------------------------ whole-table views
     def table(self):

@@ -124,7 +124,7 @@ def _trunk(p, h: np.ndarray) -> np.ndarray:
     return np.clip(y, p["out_bounds"][:, 0], p["out_bounds"][:, 1]).astype(np.float32, copy=False)
 
 
-def forward(p: dict, x_cat: np.ndarray, epochs: np.ndarray, chunk: int = 8192) -> np.ndarray:
+def forward(p: dict, x_cat: np.ndarray, epochs: np.ndarray, chunk: int = 1024) -> np.ndarray:
     """The surrogate's raw outputs ``(N, 4)`` float32 for ``x_cat`` ``(N, 34)`` and epochs ``(N,)``, in YAHPO's
     order (val_accuracy fraction, val_cross_entropy, runtime, runtime_increase)."""
     x_cat = np.asarray(x_cat, dtype=np.int64)
@@ -334,7 +334,7 @@ class NB301Surrogate:
         vals = np.empty((n, E))
         cost = np.empty((n, E)) if return_cost else None
         feat = _epoch_feature(p, ep)[:, None] * p["w_epoch"]  # (E, 128)
-        step = max(1, 8192 // max(E, 1))
+        step = max(1, 1024 // max(E, 1))
         for s in range(0, n, step):
             h0 = _first_cat(p, x[s: s + step])  # once per cell
             h = (h0[:, None, :] + feat[None]).reshape(-1, h0.shape[1])
