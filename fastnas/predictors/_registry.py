@@ -23,6 +23,7 @@ PREDICTORS: dict[str, tuple[str, str, str]] = {
     "gp_wl": ("fastnas.predictors.gp_wl", "GPWL", "model-based"),
     "bohamiann": ("fastnas.predictors.bohamiann", "BOHAMIANN", "model-based"),
     "var_sparse_gp": ("fastnas.predictors.var_sparse_gp", "VarSparseGP", "model-based"),
+    "nao": ("fastnas.predictors.nao", "NAO", "model-based"),
     # learning-curve
     "sotl": ("fastnas.predictors.lc", "SoTL", "learning-curve"),
     "sotle": ("fastnas.predictors.lc", "SoTLE", "learning-curve"),

@@ -1,13 +1,16 @@
-"""SemiNAS-style semi-supervised predictor (Luo et al. 2020, "Semi-Supervised Neural Architecture Search").
+"""SemiNAS (Luo, Tan, Wang, Qin, Chen & Liu 2020, "Semi-Supervised Neural Architecture Search",
+NeurIPS; official code github.com/renqianluo/SemiNAS; as run by White et al. 2021 through NASLib's
+``naslib/predictors/seminas.py`` with ``semi=True``).
 
-SemiNAS trains an encoder-predictor-decoder on the labelled architectures, uses it to label many
-unlabelled ones, and retrains on the union. Here the encoder/decoder are MLPs on the feature vector
-(the paper uses an LSTM on a token sequence): the loss is ``trade_off * MSE(prediction) +
-(1 - trade_off) * MSE(reconstruction)``; ``pseudo_rounds`` rounds of pseudo-labelling follow, each
-adding the network's own predictions for the unlabelled rows.
+NAO's LSTM encoder-predictor-decoder (``fastnas.predictors.nao``) is first trained on the ``n``
+labelled architectures (``epochs``); it then labels ``synthetic_factor * n`` unlabelled architectures
+with its own predictions, and training continues (``semi_epochs``, a fresh Adam) on the labelled set
+repeated ``up_sample_ratio`` times plus the pseudo-labelled set. The paper's NB101 setting is 100
+labelled + 10,000 unlabelled cells, 1,000 + 1,000 epochs (the defaults here: ``synthetic_factor`` 100,
+``up_sample_ratio`` 10); NASLib / the ``white2021`` preset uses ``synthetic_factor`` 1 and 50 + 50 epochs.
 
-Unlabelled rows come from ``fit(..., X_unlabeled=...)``, or, when ``fit`` receives ``Cells`` and the
-predictor has a ``space``, from ``space.sample(n_unlabeled, seed)``.
+Unlabelled cells come from ``fit(..., X_unlabeled=...)`` or, when ``fit`` receives ``Cells`` and the
+predictor has a ``space``, from ``space.sample`` with the predictor's seed.
 """
 from __future__ import annotations
 
@@ -15,98 +18,76 @@ import numpy as np
 
 from .._rng import as_generator
 from ..spaces._cells import Cells
-from . import _torchnet as tn
-from ._base import Predictor
+from . import _epd
+from .nao import NAO
 
 
-class SemiNAS(Predictor):
-    """Encoder + predictor + decoder MLP with pseudo-labelling of unlabelled architectures.
+class SemiNAS(NAO):
+    """SemiNAS: NAO's EPD with one round of pseudo-labelling (see the module docstring).
+
+    Parameters
+    ----------
+    semi_epochs : epochs on labelled + pseudo-labelled data.
+    synthetic_factor : pseudo-labelled cells per labelled cell.
+    up_sample_ratio : repetitions of the labelled set in the second phase.
+    (others as ``NAO``)
 
     Examples
     --------
-    >>> import numpy as np
-    >>> X = np.random.default_rng(0).random((30, 4)); y = X[:, 0]
-    >>> U = np.random.default_rng(1).random((100, 4))
-    >>> SemiNAS(epochs=20, seed=0).fit(X, y, X_unlabeled=U).predict(X[:2]).shape  # doctest: +SKIP
-    (2,)
+    >>> from fastnas.spaces import get_space
+    >>> s = get_space("nb201"); cells = s.sample(30, seed=0)
+    >>> y = 60 + 5.0 * (cells.ops == 3).sum(1)
+    >>> m = SemiNAS(epochs=10, semi_epochs=5, synthetic_factor=2, space=s, seed=0).fit(cells, y)
+    >>> m.n_unlabeled_used_
+    60
     """
 
-    min_train_size = 3
-
-    def __init__(self, *, latent: int = 32, hidden: int = 64, epochs: int = 150, batch_size: int = 32,
-                 lr: float = 3e-3, trade_off: float = 0.8, n_unlabeled: int = 1000, pseudo_rounds: int = 1,
-                 space=None, encoding: str = "adjacency", seed=0,
+    def __init__(self, *, hidden: int = 64, mlp_hidden: int = 16, mlp_layers: int = 2, dropout: float = 0.1,
+                 epochs: int = 1000, semi_epochs: int = 1000, batch_size: int = 100, lr: float = 1e-3,
+                 weight_decay: float = 1e-4, grad_bound: float = 5.0, trade_off: float = 0.8,
+                 synthetic_factor: int = 100, up_sample_ratio: int = 10, vocab_size=None, space=None, seed=0,
                  n_threads: int = 1):
-        self.latent = latent
-        self.hidden = hidden
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.trade_off = trade_off
-        self.n_unlabeled = n_unlabeled
-        self.pseudo_rounds = pseudo_rounds
-        self.space = space
-        self.encoding = encoding
-        self.seed = seed
-        self.n_threads = n_threads
+        super().__init__(hidden=hidden, mlp_hidden=mlp_hidden, mlp_layers=mlp_layers, dropout=dropout,
+                         epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                         grad_bound=grad_bound, trade_off=trade_off, vocab_size=vocab_size, space=space, seed=seed,
+                         n_threads=n_threads)
+        self.semi_epochs = semi_epochs
+        self.synthetic_factor = synthetic_factor
+        self.up_sample_ratio = up_sample_ratio
 
     def fit(self, X, y, X_unlabeled=None):
-        F, y = self._check_xy(X, y)
-        if X_unlabeled is None and isinstance(X, Cells) and self.space is not None and self.n_unlabeled > 0:
-            X_unlabeled = self.space.sample(int(self.n_unlabeled), seed=as_generator(self.seed))
-        U = None if X_unlabeled is None else self._features(X_unlabeled)
-        if U is not None and U.shape[1] != F.shape[1]:
-            raise ValueError(f"X_unlabeled has {U.shape[1]} features, X has {F.shape[1]}")
-        self.n_features_in_ = F.shape[1]
-        self._fit_semi(F, y, U)
-        return self
+        self._X_unlabeled = X_unlabeled
+        try:
+            return super().fit(X, y)
+        finally:
+            del self._X_unlabeled
 
-    def _fit(self, F, y):  # used by generic callers (Stack, evaluate): no unlabelled data
-        self._fit_semi(F, y, None)
+    def _unlabeled_tokens(self, X, n_syn, rng):
+        U = self._X_unlabeled
+        if U is None:
+            if n_syn == 0:
+                return None
+            if not isinstance(X, Cells) or self.space is None:
+                raise ValueError("SemiNAS needs unlabelled architectures: pass X_unlabeled=..., or Cells with a space")
+            U = self.space.sample(n_syn, seed=rng)
+        T = self._tokens(U)[:n_syn]
+        return T
 
-    def _train(self, F, yn, rng):
-        import torch
-
-        d = F.shape[1]
-        enc = tn.to_torch(tn.init_mlp([d, self.hidden, self.latent], rng))
-        head = tn.to_torch(tn.init_mlp([self.latent, self.hidden, 1], rng))
-        dec = tn.to_torch(tn.init_mlp([self.latent, self.hidden, d], rng))
-        X = torch.as_tensor(F)
-        Y = torch.as_tensor(yn)
-        w = float(self.trade_off)
-
-        def loss(idx):
-            z = torch.tanh(tn.forward(enc, X[idx]))
-            pred = tn.forward(head, z)[:, 0]
-            rec = tn.forward(dec, z)
-            return w * ((pred - Y[idx]) ** 2).mean() + (1 - w) * ((rec - X[idx]) ** 2).mean()
-
-        tn.train(enc + head + dec, loss, len(F), epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
-                 rng=rng)
-        return tn.to_numpy(enc), tn.to_numpy(head)
-
-    def _fit_semi(self, F, y, U):
-        with tn.threads(self.n_threads):
-            self._fit_semi_net(F, y, U)
-
-    def _fit_semi_net(self, F, y, U):
-        if not 0.0 <= float(self.trade_off) <= 1.0:
-            raise ValueError(f"trade_off must be in [0, 1], got {self.trade_off}")
-        rng = as_generator(self.seed)
-        self.y_mean_ = float(y.mean())
-        self.y_std_ = float(y.std()) or 1.0
-        yn = (y - self.y_mean_) / self.y_std_
-        self.encoder_, self.head_ = self._train(F, yn, rng)
-        if U is not None and len(U):
-            for _ in range(int(self.pseudo_rounds)):
-                pseudo = (self._predict(U) - self.y_mean_) / self.y_std_
-                self.encoder_, self.head_ = self._train(np.vstack([F, U]), np.r_[yn, pseudo], rng)
+    def _fit_model(self, model, X, T, yn, rng):
+        if int(self.synthetic_factor) < 0 or int(self.up_sample_ratio) < 1:
+            raise ValueError("synthetic_factor must be >= 0 and up_sample_ratio >= 1")
+        self._train(model, T, yn, int(self.epochs), rng)
+        n_syn = int(self.synthetic_factor) * len(T)
+        U = self._unlabeled_tokens(X, n_syn, rng)
         self.n_unlabeled_used_ = 0 if U is None else int(len(U))
+        if U is None or len(U) == 0:
+            return
+        if U.shape[1] != T.shape[1] or U.max() >= self._vocab(T):
+            raise ValueError("X_unlabeled must have the labelled sequences' length and vocabulary")
+        pseudo = _epd.predict_epd(model, U)
+        r = int(self.up_sample_ratio)
+        self._train(model, np.vstack([np.tile(T, (r, 1)), U]), np.r_[np.tile(yn, r), pseudo],
+                    int(self.semi_epochs), rng)
 
-    def _predict(self, F):
-        import torch
 
-        with tn.threads(self.n_threads), torch.no_grad():
-            z = torch.tanh(tn.forward(tn.to_torch(self.encoder_), torch.as_tensor(F)))
-            p = tn.forward(tn.to_torch(self.head_), z)[:, 0].numpy()
-        return p * self.y_std_ + self.y_mean_
+__all__ = ["SemiNAS"]

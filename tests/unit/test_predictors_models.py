@@ -21,7 +21,6 @@ NUMPY_MODELS = [
 ]
 TORCH_MODELS = [
     ("dngo", {"epochs": 60, "hidden": (32, 32)}),
-    ("seminas", {"epochs": 60, "n_unlabeled": 100}),
     ("mlp", {"epochs": 60}),
     ("bananas", {"epochs": 40, "n_members": 2}),
 ]
