@@ -36,6 +36,12 @@ def run(opt: Optimizer, oracle, batch_size: int | None = None, progress: bool = 
     if batch_size is not None and (int(batch_size) < 1):
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     bs = batch_size or getattr(opt, "batch_size", None)
+    mf = bool(getattr(opt, "multi_fidelity", False))
+    if mf:
+        if getattr(oracle, "max_epoch", None) is None:
+            raise ValueError(f"{opt.name} is a multi-fidelity optimizer: it needs a benchmark with learning "
+                             "curves (max_epoch, query(epoch=...))")
+        opt.set_max_epoch(oracle.max_epoch)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -43,7 +49,6 @@ def run(opt: Optimizer, oracle, batch_size: int | None = None, progress: bool = 
         bar = tqdm(total=oracle.budget, desc=opt.name, leave=False)
     idle = 0
     reason = None
-    mf = bool(getattr(opt, "multi_fidelity", False))
     try:
         while True:
             if oracle.exhausted:

@@ -13,6 +13,11 @@ OPTIMIZERS = {
     "bonas": "fastnas.search.bonas:BONAS",
     "gp_bo": "fastnas.search.gp_bo:GPBayesOpt",
     "npenas": "fastnas.search.npenas:NPENAS",
+    "successive_halving": "fastnas.search.hyperband:SuccessiveHalving",
+    "hyperband": "fastnas.search.hyperband:Hyperband",
+    "bohb": "fastnas.search.bohb:BOHB",
+    "evolution_lce": "fastnas.search.lc_extrapolation:EvolutionLCE",
+    "bananas_lce": "fastnas.search.lc_extrapolation:BANANASLCE",
 }
 
 

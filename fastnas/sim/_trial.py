@@ -87,6 +87,8 @@ def run_trial(spec: TrialSpec) -> dict:
         "key": h["key"],
         "cell": bench.space.to_strings(h["cells"]) if n else [],
         "value": h["value"],
+        "epoch": h["epoch"],
+        "cost": h["cost"],
         "sim_time": h["sim_time"],
         "wall_time": h["wall_time"],
         "trial_wall_time": np.full(n, time.perf_counter() - t0),

@@ -14,17 +14,27 @@ def _objective(space: SearchSpace, cells) -> np.ndarray:
 
 def _drive(opt, space, rounds: int, batch: int, seen: set) -> list:
     asked = []
+    mf = getattr(opt, "multi_fidelity", False)  # may ask a told cell again, at a higher epoch only
+    trained: dict = {}
     for _ in range(rounds):
         cells = opt.ask(batch)
         keys = space.key(cells).tolist()
         assert len(cells) <= batch and len(cells) > 0, "ask(n) returned no cells or more than n"
-        assert not (set(keys) & seen), "ask returned a cell isomorphic to one asked before"
+        epochs = opt.epochs_of(cells).tolist() if mf else [0] * len(keys)
+        if mf:
+            assert all(e > trained.get(k, 0) for k, e in zip(keys, epochs)), \
+                "ask returned a cell again without training it further"
+            assert not ({k for k in keys if k not in trained} & seen), "ask returned a cell isomorphic to one asked before"
+        else:
+            assert not (set(keys) & seen), "ask returned a cell isomorphic to one asked before"
         assert len(set(keys)) == len(keys), "ask returned two isomorphic cells in one batch"
         assert space.is_valid(cells).all() or getattr(space, "includes_invalid", False), "ask returned invalid cells"
         seen.update(keys)
+        trained.update(zip(keys, epochs))
         values = _objective(space, cells)
-        opt.tell(cells, values)
-        asked.append((keys, values.tolist()))
+        extra = {"curves": [np.full(e, v) for e, v in zip(epochs, values)]} if getattr(opt, "needs_curves", False) else {}
+        opt.tell(cells, values, **extra)
+        asked.append((keys, epochs, values.tolist()))
     return asked
 
 
@@ -32,7 +42,9 @@ def check_optimizer(name: str, space: SearchSpace, seed: int = 0, rounds: int = 
                     **params) -> None:
     """Raise ``AssertionError`` on the first broken promise of optimizer ``name`` on ``space``.
 
-    Checks: same seed -> same proposals; no repeated cell up to isomorphism; ``best()`` is the best told
+    Checks: same seed -> same proposals; no repeated cell up to isomorphism (a multi-fidelity optimizer,
+    ``multi_fidelity = True``, may ask a cell again only at a higher epoch, ``epochs_of``; it is told
+    a flat curve where it ``needs_curves``); ``best()`` is the best told
     value; misuse (cells never asked, wrong lengths, NaN values) raises ``ValueError``/``TypeError``;
     ``state_dict``/``load_state_dict`` mid-run continue exactly as the uninterrupted run.
     """
@@ -45,7 +57,7 @@ def check_optimizer(name: str, space: SearchSpace, seed: int = 0, rounds: int = 
     assert run_a == run_b, f"{name}: the same seed gave different proposals"
 
     cell, value = a.best()
-    best_told = max(v for _, values in run_a for v in values)
+    best_told = max(v for *_, values in run_a for v in values)
     assert len(cell) == 1 and value == best_told, f"{name}.best() is not the best told value"
     assert _objective(space, cell)[0] == value, f"{name}.best() returned a cell with another value"
 

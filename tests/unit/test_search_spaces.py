@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fastnas.search import OPTIMIZERS, Oracle, make, run
+from fastnas.search import OPTIMIZERS, Oracle, make, optimizer_class, run
 
 SMALL = {"bananas": {"epochs": 2, "n_members": 2}, "bonas": {"epochs": 2}, "npenas": {"epochs": 2}}
 
@@ -38,6 +38,8 @@ def _space(name):
 def test_algorithm_on_space(space_name, name):
     if name in ("bananas", "bonas", "npenas"):
         pytest.importorskip("torch")
+    if getattr(optimizer_class(name), "multi_fidelity", False):
+        pytest.skip("multi-fidelity: needs learning curves (tests/unit/test_search_multi_fidelity.py)")
     space = _space(space_name)
     bench = LinearObjective(space)
     opt = run(make(name, space, seed=0, **SMALL.get(name, {})), Oracle(bench, budget=22))

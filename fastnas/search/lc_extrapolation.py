@@ -1,0 +1,195 @@
+"""Single-fidelity searches with learning-curve extrapolation (Yan, White, Savani & Hutter 2021,
+"NAS-Bench-x11 and the power of learning curves", NeurIPS; official code naszilla/nas-bench-x11,
+``naslib/optimizers/discrete/rea_lce`` and ``bananas_lce``).
+
+The wrapped algorithm (regularized evolution or BANANAS) proposes cells as usual. Its first
+``n_full_init`` cells (evolution: its population; BANANAS: ``n_init``) are trained fully. After that each
+proposed cell is trained to ``fidelity`` epochs only; an LCE model (``fastnas.predictors.lce.LCE``, a
+parametric learning-curve ensemble, Domhan et al. 2015) extrapolates its observed validation curve to
+epoch ``extrapolation`` (default ``max_epoch // 2``, x11's ``fidelity // 2``), and the cell is trained to
+the end (its training *continued*, so only the extra epochs are charged) only if the prediction beats
+the smallest of the top ``top_n_percent`` of the fully trained cells' accuracies at that epoch. The
+wrapped algorithm is told fully trained cells only (x11: only those join the population / the
+predictor's training set); cells stopped early stay in the history with their partial value.
+
+x11's defaults for NAS-Bench-311 (DARTS): ``fidelity=20``, ``top_n_percent=0.2`` (NB201: 0.5).
+
+Deviations: x11 fits its parametric ensemble by MCMC (``ParametricEnsemble.mcmc``, N=10 samples);
+``fastnas.predictors.lce.LCE`` fits each model by least squares and weighs models by likelihood (see its
+docstring), and a non-finite prediction stops the cell (x11 uses a random guess in [0, 1), which has
+the same effect on percent accuracies). Epochs are 1-based: the curve value at epoch ``extrapolation``
+is compared with the prediction for that epoch.
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from ._multi_fidelity import MultiFidelityOptimizer
+
+
+class _LCEOptimizer(MultiFidelityOptimizer):
+    needs_curves = True
+    inner_name: ClassVar[str] = ""
+    inner_cls: ClassVar[type] = object
+    _lce_common = {**MultiFidelityOptimizer._mf_common, "fidelity": 20, "extrapolation": None,
+                   "top_n_percent": 0.2, "n_full_init": None}
+
+    def __init__(self, space, seed=None, **params):
+        super().__init__(space, seed=seed, **params)
+        self._inner = self.inner_cls(space, seed=self._draw_seed(), **self._inner_params())
+        self._queue = space.cells_type.empty(0)  # cells to finish (train to max_epoch)
+        self._info: list[float] = []  # fully trained cells: value at the extrapolation epoch
+        self._partial: set[int] = set()  # keys asked at `fidelity` and not decided yet
+
+    def _inner_params(self) -> dict:
+        return {k: self.params[k] for k in self.inner_cls._defaults if k in self.params}
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        p = self.params
+        f = p["fidelity"]
+        if isinstance(f, bool) or not isinstance(f, (int, np.integer)) or f < 1:
+            raise ValueError(f"fidelity must be a positive int, got {f!r}")
+        if p["max_epoch"] is not None and f >= p["max_epoch"]:
+            raise ValueError(f"fidelity={f} must be below max_epoch={p['max_epoch']}")
+        if not 0 < float(p["top_n_percent"]) <= 1:
+            raise ValueError(f"top_n_percent is a fraction in (0, 1], got {p['top_n_percent']!r}")
+        x = p["extrapolation"]
+        if x is not None and (isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1):
+            raise ValueError(f"extrapolation must be a positive int or None, got {x!r}")
+
+    @property
+    def extrapolation(self) -> int:
+        x = self.params["extrapolation"]
+        x = self.max_epoch // 2 if x is None else int(x)
+        if x > self.max_epoch:
+            raise ValueError(f"extrapolation={x} is beyond max_epoch={self.max_epoch}")
+        return x
+
+    def _n_full_init(self) -> int:
+        n = self.params["n_full_init"]
+        return int(n) if n is not None else self._default_full_init()
+
+    def _default_full_init(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _propose_mf(self, n: int):
+        E = self.max_epoch
+        if len(self._queue):
+            out, self._queue = self._queue[:n], self._queue[n:]
+            return out, np.full(len(out), E, dtype=np.int64)
+        inner = self._inner
+        init_left = self._n_full_init() - inner.n_told - inner.pending
+        if init_left > 0:
+            cells = inner.ask(min(n, init_left))
+            return cells, np.full(len(cells), E, dtype=np.int64)
+        cells = inner.ask(n)
+        self._partial.update(self._key(cells).tolist())
+        return cells, np.full(len(cells), int(self.params["fidelity"]), dtype=np.int64)
+
+    def _observe(self, new: np.ndarray) -> None:
+        E, X = self.max_epoch, self.extrapolation
+        keys = self._keys[new].tolist()
+        eps = self._hist_epochs[new].tolist()
+        cells = self.cells_[new]
+        full = [j for j, e in enumerate(eps) if e == E]
+        if full:
+            fk = [keys[j] for j in full]
+            told = [j for j, k in zip(full, fk) if k in self._inner._pending]
+            if told:
+                t = np.array(told, dtype=np.intp)
+                self._inner.tell(cells[t], self._y[new[t]], self._costs[new[t]])
+            self._info.extend(float(self._curves[k][X - 1]) for k in fk)
+            self._partial.difference_update(fk)
+        part = [j for j, (k, e) in enumerate(zip(keys, eps)) if e < E and k in self._partial]
+        if not part:
+            return
+        from ..predictors.lc import Curves
+        from ..predictors.lce import LCE
+
+        curves = np.vstack([self._curves[keys[j]] for j in part])
+        pred = np.asarray(LCE(final_epoch=X, scale=100.0).predict(Curves(val_acc=curves)), dtype=np.float64)
+        info = np.sort(np.array(self._info))
+        topk = info[-int(len(info) * float(self.params["top_n_percent"])):]  # x11's slice, [-0:] = all
+        bar = float(topk.min()) if len(topk) else -np.inf
+        go = [j for j, v in zip(part, pred.tolist()) if np.isfinite(v) and v > bar]
+        for j in part:
+            self._partial.discard(keys[j])
+            if j not in go:
+                self._inner._pending.pop(keys[j], None)  # stopped early: the wrapped search never sees it
+        if go:
+            add = cells[np.array(go, dtype=np.intp)]
+            self._queue = self.space.concat([self._queue, add]) if len(self._queue) else add
+
+    def _extra_state(self) -> dict:
+        return {
+            "inner": self._inner.state_dict(),
+            "queue": {k: v.copy() for k, v in self._queue.arrays().items()},
+            "info": np.array(self._info, dtype=np.float64),
+            "partial": np.array(sorted(self._partial), dtype=np.uint64),
+        }
+
+    def _load_extra_state(self, state: dict) -> None:
+        self._inner = self.inner_cls(self.space, seed=0, **self._inner_params()).load_state_dict(state["inner"])
+        q = state["queue"]
+        self._queue = self.space.cells_type._trusted(**{k: np.asarray(v) for k, v in q.items()}) if q \
+            else self.space.cells_type.empty(0)
+        self._info = np.asarray(state["info"], dtype=np.float64).tolist()
+        self._partial = set(np.asarray(state["partial"], dtype=np.uint64).tolist())
+
+
+def _evolution_cls():
+    from .evolution import RegularizedEvolution
+
+    return RegularizedEvolution
+
+
+def _bananas_cls():
+    from .bananas import BANANAS
+
+    return BANANAS
+
+
+class EvolutionLCE(_LCEOptimizer):
+    """Regularized evolution with learning-curve extrapolation (x11's REA-LCE); see the module docstring.
+    Evolution's parameters (``population``, ``tournament``, ``replace``, ``mutation_rate``) pass through;
+    the first ``population`` cells are trained fully.
+
+    >>> from fastnas.search import make
+    >>> from fastnas.sim.synthetic import ToySpace
+    >>> opt = make("evolution_lce", ToySpace(), seed=0, max_epoch=30, fidelity=5, population=4)
+    >>> cells = opt.ask(2)
+    >>> opt.epochs_of(cells).tolist()
+    [30, 30]
+    """
+
+    name = "evolution_lce"
+    inner_cls = _evolution_cls()
+    _defaults = {**_LCEOptimizer._lce_common, **inner_cls._defaults}
+    batch_size = 1
+
+    def _default_full_init(self) -> int:
+        return int(self.params["population"])
+
+
+class BANANASLCE(_LCEOptimizer):
+    """BANANAS with learning-curve extrapolation (x11's BANANAS-LCE); see the module docstring. BANANAS'
+    parameters pass through (the module ``fastnas.search.bananas`` is imported, not copied); the first
+    ``n_init`` cells are trained fully and the predictor learns from fully trained cells only.
+
+    >>> from fastnas.search import make
+    >>> from fastnas.sim.synthetic import ToySpace
+    >>> opt = make("bananas_lce", ToySpace(), seed=0, max_epoch=30, fidelity=5, n_init=3)
+    >>> len(opt.ask(10))
+    3
+    """
+
+    name = "bananas_lce"
+    inner_cls = _bananas_cls()
+    _defaults = {**_LCEOptimizer._lce_common, **inner_cls._defaults}
+    batch_size = 10
+
+    def _default_full_init(self) -> int:
+        return int(self.params["n_init"])
