@@ -19,18 +19,39 @@ from ._layers import logits_of
 _K = 1e-5
 
 
-def input_jacobian(model: nn.Module, x: torch.Tensor) -> np.ndarray:
+def input_jacobian(model: nn.Module, x: torch.Tensor, relu_kernel: bool = False):
     """J (N, D): row n is d(sum of all outputs)/d(x_n), flattened, float64 (batch norm in training
-    mode couples the samples; the definition differentiates the batch sum, as Mellor et al. do)."""
+    mode couples the samples; the definition differentiates the batch sum, as Mellor et al. do).
+
+    With ``relu_kernel=True`` also returns nwot's kernel K (N, N) from the same forward pass."""
     model.train()
     model.zero_grad(set_to_none=True)
     xg = x.detach().clone().requires_grad_(True)
-    out = logits_of(model(xg))
+    kmat, handles = _relu_kernel_hooks(model, x.shape[0]) if relu_kernel else (None, [])
+    try:
+        out = logits_of(model(xg))
+    finally:
+        for h in handles:
+            h.remove()
     if out.requires_grad:
         out.backward(torch.ones_like(out))
     if xg.grad is None:  # the output does not depend on the input (e.g. an all-`none` cell)
-        return np.zeros((x.shape[0], int(np.prod(x.shape[1:]))))
-    return xg.grad.detach().reshape(x.shape[0], -1).double().cpu().numpy()
+        jac = np.zeros((x.shape[0], int(np.prod(x.shape[1:]))))
+    else:
+        jac = xg.grad.detach().reshape(x.shape[0], -1).double().cpu().numpy()
+    return (jac, kmat[0]) if relu_kernel else jac
+
+
+def _relu_kernel_hooks(model: nn.Module, n: int):
+    """Forward hooks on every ``nn.ReLU`` adding ``c c^T + (1-c)(1-c)^T`` of the binary codes of its
+    input (pre-activation > 0) to K; returns ([K] updated in place, handles)."""
+    box = [torch.zeros((n, n), dtype=torch.float64)]
+
+    def add(_module, inp, _out):
+        c = (inp[0].detach().reshape(n, -1) > 0).double()
+        box[0] = box[0].to(c.device) + c @ c.T + (1.0 - c) @ (1.0 - c).T
+
+    return box, [m.register_forward_hook(add) for m in model.modules() if isinstance(m, nn.ReLU)]
 
 
 def _corrcoef(rows: np.ndarray) -> np.ndarray:
@@ -41,7 +62,11 @@ def _corrcoef(rows: np.ndarray) -> np.ndarray:
 def jacob_cov(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None) -> float:
     """jacob_cov: ``-sum(log(l + 1e-5) + 1/(l + 1e-5))`` over the eigenvalues ``l`` of the correlation
     matrix of the per-sample input Jacobians (symmetric eigen-solver ``numpy.linalg.eigvalsh``)."""
-    c = _corrcoef(input_jacobian(model, x))
+    return _jacob_cov_of(input_jacobian(model, x))
+
+
+def _jacob_cov_of(jac: np.ndarray) -> float:
+    c = _corrcoef(jac)
     if not np.all(np.isfinite(c)):
         return float("nan")  # a constant Jacobian row has no correlation: reported, not patched
     lam = np.linalg.eigvalsh(c)
@@ -53,7 +78,10 @@ def epe_nas(model: nn.Module, x: torch.Tensor, y: torch.Tensor, num_classes: int
     """EPE-NAS: for each class c present in the batch, ``s_c = sum(log(|corr(J_c)| + 1e-5))`` over the
     correlation matrix of that class's Jacobian rows; score ``sum_c |s_c|`` when ``num_classes <= 100``,
     else ``sum_{c, c'} |s_c - s_c'| / (number of classes seen)`` (Lopes et al. 2021, eq. 3-4)."""
-    jac = input_jacobian(model, x)
+    return _epe_nas_of(input_jacobian(model, x), y, num_classes)
+
+
+def _epe_nas_of(jac: np.ndarray, y: torch.Tensor, num_classes: int) -> float:
     labels = y.detach().cpu().numpy()
     s = {}
     for c in np.unique(labels):
@@ -74,24 +102,44 @@ def nwot(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None) -> fl
     activation code (pre-activation > 0) of each sample at that ReLU (Mellor et al. 2021, eq. 2).
 
     Only ``nn.ReLU`` modules are seen (a functional ``F.relu`` has no hook point)."""
-    n = x.shape[0]
-    kmat = torch.zeros((n, n), dtype=torch.float64, device=x.device)
-
-    def add(_module, inp, _out):
-        nonlocal kmat
-        c = (inp[0].detach().reshape(n, -1) > 0).double()
-        kmat = kmat + c @ c.T + (1.0 - c) @ (1.0 - c).T
-
+    box, handles = _relu_kernel_hooks(model, x.shape[0])
     model.train()
-    handles = [m.register_forward_hook(add) for m in model.modules() if isinstance(m, nn.ReLU)]
     try:
         with torch.no_grad():
             model(x)
     finally:
         for h in handles:
             h.remove()
+    return _nwot_of(box[0])
+
+
+def _nwot_of(kmat: torch.Tensor) -> float:
     sign, logdet = torch.linalg.slogdet(kmat)
     return float(logdet) if float(sign) != 0.0 else float("-inf")
+
+
+JACOBIAN_FAMILY = ("jacob_cov", "epe_nas", "nwot")
+
+
+def jacobian_proxies(model: nn.Module, x: torch.Tensor, y: torch.Tensor, names=JACOBIAN_FAMILY,
+                     num_classes: int = 10) -> dict:
+    """jacob_cov, epe_nas and nwot (any subset ``names``) from ONE forward/backward: the input Jacobian
+    of the batch and the ReLU codes of the same training-mode forward pass. Each value equals its own
+    function's (those run the same computation). Returns {name: float}."""
+    bad = set(names) - set(JACOBIAN_FAMILY)
+    if bad:
+        raise ValueError(f"not a Jacobian/activation proxy: {sorted(bad)}; valid: {', '.join(JACOBIAN_FAMILY)}")
+    if set(names) == {"nwot"}:
+        return {"nwot": nwot(model, x, y)}
+    jac, kmat = input_jacobian(model, x, relu_kernel=True)
+    out = {}
+    if "jacob_cov" in names:
+        out["jacob_cov"] = _jacob_cov_of(jac)
+    if "epe_nas" in names:
+        out["epe_nas"] = _epe_nas_of(jac, y, num_classes)
+    if "nwot" in names:
+        out["nwot"] = _nwot_of(kmat)
+    return out
 
 
 def _pre_gap_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:

@@ -16,14 +16,6 @@ from torch import nn
 from ._layers import cross_entropy, logits_of, measured_layers, without_batchnorm
 
 
-def _loss_grads(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> list[nn.Module]:
-    model.train()
-    model.zero_grad(set_to_none=True)
-    loss = cross_entropy(logits_of(model(x)), y)
-    loss.backward()
-    return measured_layers(model)
-
-
 def _grad_or_zero(w: torch.Tensor) -> torch.Tensor:
     # a layer outside the loss's graph (e.g. behind a `none` edge) has no gradient: its saliency is 0
     return torch.zeros_like(w) if w.grad is None else w.grad
@@ -51,20 +43,17 @@ def synflow(model: nn.Module, x: torch.Tensor, y: torch.Tensor | None = None) ->
 
 def snip(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """SNIP: sum over Conv2d/Linear weights of ``|theta * dL/dtheta|``, L the minibatch cross-entropy."""
-    layers = _loss_grads(model, x, y)
-    return float(sum((m.weight.detach() * _grad_or_zero(m.weight)).abs().sum().double() for m in layers))
+    return loss_gradient_proxies(model, x, y, ("snip",))["snip"]
 
 
 def plain(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """plain: sum over Conv2d/Linear weights of ``theta * dL/dtheta`` (no absolute value)."""
-    layers = _loss_grads(model, x, y)
-    return float(sum((m.weight.detach() * _grad_or_zero(m.weight)).sum().double() for m in layers))
+    return loss_gradient_proxies(model, x, y, ("plain",))["plain"]
 
 
 def grad_norm(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """grad_norm: sum over Conv2d/Linear layers of the Frobenius norm of ``dL/dW``."""
-    layers = _loss_grads(model, x, y)
-    return float(sum(_grad_or_zero(m.weight).norm().double() for m in layers))
+    return loss_gradient_proxies(model, x, y, ("grad_norm",))["grad_norm"]
 
 
 def grasp(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
@@ -104,8 +93,23 @@ def fisher(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     over layers. A layer outside the loss's graph (no gradient) contributes 0, as in the reference.
     Before 2026-11-30 fastnas left out the factor ``fan_in`` (another ranking; see docs/zerocost.md).
     """
+    return loss_gradient_proxies(model, x, y, ("fisher",))["fisher"]
+
+
+LOSS_FAMILY = ("snip", "plain", "grad_norm", "fisher")
+
+
+def loss_gradient_proxies(model: nn.Module, x: torch.Tensor, y: torch.Tensor, names=LOSS_FAMILY) -> dict:
+    """snip, plain, grad_norm and fisher (any subset ``names``) from ONE forward/backward of the minibatch
+    cross-entropy: they all read the same gradients, so sharing the pass gives each the value of its own
+    function (these functions are thin wrappers around this one). Returns {name: float}.
+    """
+    bad = set(names) - set(LOSS_FAMILY)
+    if bad:
+        raise ValueError(f"not a loss-gradient proxy: {sorted(bad)}; valid: {', '.join(LOSS_FAMILY)}")
     model.train()
     model.zero_grad(set_to_none=True)
+    layers = measured_layers(model)
     acts: list[tuple[int, torch.Tensor]] = []
 
     def hook_for(fan_in: int):
@@ -115,18 +119,27 @@ def fisher(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
             acts.append((fan_in, out))
         return keep
 
-    handles = [m.register_forward_hook(hook_for(m.weight[0].numel())) for m in measured_layers(model)]
+    handles = [m.register_forward_hook(hook_for(m.weight[0].numel())) for m in layers] if "fisher" in names else []
     try:
         loss = cross_entropy(logits_of(model(x)), y)
         loss.backward()
     finally:
         for h in handles:
             h.remove()
-    total = torch.zeros((), dtype=torch.float64, device=x.device)
-    for fan_in, a in acts:
-        if a.grad is None:
-            continue
-        prod = (a.detach() * a.grad).double()
-        per_sample = prod.sum(dim=tuple(range(2, prod.ndim))) if prod.ndim > 2 else prod
-        total = total + fan_in * (0.5 * per_sample.pow(2).mean(dim=0)).sum()
-    return float(total)
+    out = {}
+    if "snip" in names:
+        out["snip"] = float(sum((m.weight.detach() * _grad_or_zero(m.weight)).abs().sum().double() for m in layers))
+    if "plain" in names:
+        out["plain"] = float(sum((m.weight.detach() * _grad_or_zero(m.weight)).sum().double() for m in layers))
+    if "grad_norm" in names:
+        out["grad_norm"] = float(sum(_grad_or_zero(m.weight).norm().double() for m in layers))
+    if "fisher" in names:
+        total = torch.zeros((), dtype=torch.float64, device=x.device)
+        for fan_in, a in acts:
+            if a.grad is None:
+                continue
+            prod = (a.detach() * a.grad).double()
+            per_sample = prod.sum(dim=tuple(range(2, prod.ndim))) if prod.ndim > 2 else prod
+            total = total + fan_in * (0.5 * per_sample.pow(2).mean(dim=0)).sum()
+        out["fisher"] = float(total)
+    return out

@@ -71,6 +71,28 @@ def cell_keys(cells) -> np.ndarray:
     return out
 
 
+def _plan(proxies: Sequence[str]) -> list[tuple[str, ...]]:
+    """Proxies that read the same pass run together: snip/plain/grad_norm/fisher share one loss
+    forward/backward, jacob_cov/epe_nas/nwot one input-Jacobian pass; the others run alone."""
+    fams = (_gradient.LOSS_FAMILY, _activation.JACOBIAN_FAMILY)
+    plan: list[tuple[str, ...]] = []
+    for p in proxies:
+        fam = next((f for f in fams if p in f), None)
+        if fam is None:
+            plan.append((p,))
+        elif not any(g[0] in fam for g in plan):
+            plan.append(tuple(q for q in proxies if q in fam))
+    return plan
+
+
+def _apply_group(names: tuple[str, ...], model: nn.Module, x, y, num_classes: int, seed: int) -> dict:
+    if len(names) > 1 and names[0] in _gradient.LOSS_FAMILY:
+        return _gradient.loss_gradient_proxies(model, x, y, names)
+    if len(names) > 1:
+        return _activation.jacobian_proxies(model, x, y, names, num_classes=num_classes)
+    return {names[0]: _apply(names[0], model, x, y, num_classes, seed)}
+
+
 def _apply(name: str, model: nn.Module, x, y, num_classes: int, seed: int) -> float:
     fn, _ = PROXIES[name]
     if name == "epe_nas":
@@ -154,6 +176,7 @@ def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Se
                      seed=row_seed(base, 2**63), device=dev)
     values = {p: np.full(n, np.nan) for p in proxies}
     times = {p: np.zeros(n) for p in proxies}
+    plan = _plan(proxies)
     rows = range(n)
     if progress:
         from tqdm.auto import tqdm
@@ -165,13 +188,16 @@ def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Se
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(s)
             model = make_model(i, s).to(dev)
-            for p in proxies:
-                net = copy.deepcopy(model) if len(proxies) > 1 else model
+            for names in plan:
+                net = copy.deepcopy(model) if len(plan) > 1 else model
                 t0 = time.perf_counter()
-                values[p][i] = _apply(p, net, x, y, num_classes, s)
+                got = _apply_group(names, net, x, y, num_classes, s)
                 if dev.type == "cuda":
                     torch.cuda.synchronize(dev)
-                times[p][i] = time.perf_counter() - t0
+                dt = (time.perf_counter() - t0) / len(names)  # a shared pass's time, split evenly
+                for p in names:
+                    values[p][i] = got[p]
+                    times[p][i] = dt
     return {p: _report_nonfinite(p, values[p]) for p in proxies}, times, source
 
 
@@ -296,7 +322,11 @@ def score_table(space, cells, proxies: Sequence[str] = tuple(PROXIES), data=None
 
     from .. import models
 
+    if isinstance(proxies, str):
+        raise TypeError(f"proxies must be a sequence of proxy names, got the string {proxies!r}")
     names = [_check_proxy(p) for p in proxies]
+    if len(set(names)) != len(names) or not names:
+        raise ValueError(f"proxies must be distinct and non-empty, got {list(proxies)!r}")
     sp = space  # a SearchSpace or a name: models.build dispatches on it
     in_channels = build_kw.pop("in_channels", None)
     nc, shape = _infer_shapes(data, num_classes, input_shape, in_channels or 3)
