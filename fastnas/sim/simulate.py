@@ -59,24 +59,30 @@ class SimulationResult:
         self.budget = budget
         self.out = out
 
-    def curves(self) -> pd.DataFrame:
-        return _summary.curves(self.df, self.optima, self.budget)
+    def curves(self, x: str = "query") -> pd.DataFrame:
+        """Regret curves against ``x="query"`` (cells evaluated) or ``"time"`` (simulated training time)."""
+        if x == "query":
+            return _summary.curves(self.df, self.optima, self.budget)
+        if x == "time":
+            return _summary.curves_time(self.df, self.optima)
+        raise ValueError(f"x must be 'query' or 'time', got {x!r}")
 
     def table(self) -> pd.DataFrame:
         return _summary.final_table(self.df, self.optima)
 
-    def plot(self, path: str | None = None, stat: str = "mean") -> str:
+    def plot(self, path: str | None = None, stat: str = "mean", x: str = "query") -> str:
+        """PNG of the regret curves against queries (``x="query"``) or simulated GPU hours (``"time"``)."""
         if path is None:
             if self.out is None:
                 raise ValueError("give a path (the simulation has no out folder)")
-            path = os.path.join(self.out, f"regret_{stat}.png")
-        return _summary.plot(self.curves(), path, stat=stat)
+            path = os.path.join(self.out, f"regret_{stat}{'_time' if x == 'time' else ''}.png")
+        return _summary.plot(self.curves(x), path, stat=stat, x="sim_hours" if x == "time" else "query")
 
     def __repr__(self) -> str:
         return f"SimulationResult({self.df['trial_id'].nunique() if len(self.df) else 0} trials, out={self.out!r})"
 
 
-def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: int = 150, *, seed: int = 0,
+def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: int | None = 150, *, seed: int = 0,
              backend: str = "serial", n_workers: int | None = None, out: str | None = None,
              progress: bool = True, time_budget: float | None = None, batch_size: int | None = None,
              oracle_seed: str = "mean", chunk_size: int | None = None, address: str | None = None,
@@ -88,7 +94,8 @@ def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: in
     algorithms : names (``"bananas"``), ``(name, params)`` tuples or dicts ``{"name", "label", "params"}``
     benchmarks : benchmark specs (``"nb201/cifar10-valid"``, loaded in each worker) or benchmark objects
     trials : number of trials (indices 0..trials-1) or an explicit list of trial indices
-    budget, time_budget : queries (and optionally simulated seconds) per trial
+    budget, time_budget : queries (distinct cells) and/or simulated training seconds per trial; multi-fidelity
+        algorithms (``hyperband``, ``bohb``, ...) are usually limited by ``time_budget`` (``budget=None``)
     seed : base seed; trial t of algorithm a runs with ``trial_seed(seed, a, t)`` on every backend
     backend : "serial", "processes" or "ray" (``address`` for a Ray cluster); ``n_workers`` processes/CPUs
     out : results folder (``trials/*.parquet`` + ``manifest.json``); a rerun with the same folder and
@@ -108,11 +115,14 @@ def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: in
     if isinstance(benchmarks, (str,)) or not isinstance(benchmarks, (list, tuple)):
         benchmarks = [benchmarks]
     trial_ids = list(range(int(trials))) if isinstance(trials, (int,)) else [int(t) for t in trials]
-    if int(budget) < 1:
-        raise ValueError(f"budget must be >= 1, got {budget}")
+    if budget is None:
+        if time_budget is None:
+            raise ValueError("give a query budget, a time_budget (simulated seconds) or both")
+    elif isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or int(budget) < 1:
+        raise ValueError(f"budget must be an int >= 1 (or None with a time_budget), got {budget!r}")
     specs = [
         TrialSpec(algorithm=label, optimizer=name, params=params, benchmark=b, trial=t,
-                  seed=trial_seed(seed, label, t), budget=int(budget), time_budget=time_budget,
+                  seed=trial_seed(seed, label, t), budget=None if budget is None else int(budget), time_budget=time_budget,
                   batch_size=batch_size, oracle_seed=oracle_seed)
         for label, name, params in algos for b in benchmarks for t in trial_ids
     ]
@@ -120,7 +130,7 @@ def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: in
     store = None
     if out is not None:
         config = {"algorithms": [[l, n, p] for l, n, p in algos], "benchmarks": [benchmark_label(b) for b in benchmarks],
-                  "budget": int(budget), "time_budget": time_budget, "seed": int(seed), "batch_size": batch_size,
+                  "budget": None if budget is None else int(budget), "time_budget": time_budget, "seed": int(seed), "batch_size": batch_size,
                   "oracle_seed": oracle_seed}
         store = ResultStore(out, config)
         todo = [s for s in specs if not store.is_done(s.trial_id)]
@@ -157,4 +167,4 @@ def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: in
         df = store.read(order)
     else:
         df = pd.concat([results[t] for t in order], ignore_index=True) if results else pd.DataFrame()
-    return SimulationResult(df, optima, int(budget), out)
+    return SimulationResult(df, optima, None if budget is None else int(budget), out)

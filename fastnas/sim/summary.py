@@ -16,14 +16,15 @@ def curves(df: pd.DataFrame, optima: dict[str, float], budget: int | None = None
     """Regret (optimum - best so far) after each query, per benchmark and algorithm: mean, its 95%
     confidence band (mean +- 1.96 standard errors), median and its inter-quartile band.
 
-    Trials that stopped early keep their last value. Columns: benchmark, algorithm, query (1-based),
+    Trials that stopped early keep their last value (curves end at ``budget`` or at the longest trial).
+    Regret is in percentage points of validation accuracy. Columns: benchmark, algorithm, query (1-based),
     n_trials, mean, lo, hi, median, q25, q75.
     """
     df = best_so_far(df)
     out = []
     for (bench, algo), g in df.groupby(["benchmark", "algorithm"], sort=True):
         opt = float(optima[bench])
-        L = int(budget or g["query"].max() + 1)
+        L = int(g["query"].max() + 1) if not budget else int(min(budget, g["query"].max() + 1))
         trials = g["trial_id"].unique()
         M = np.full((len(trials), L), np.nan)
         idx = {t: i for i, t in enumerate(trials)}
@@ -62,31 +63,101 @@ def final_table(df: pd.DataFrame, optima: dict[str, float]) -> pd.DataFrame:
     return t.sort_values(["benchmark", "regret_mean"], kind="stable").reset_index(drop=True) if len(t) else t
 
 
-def plot(curve_df: pd.DataFrame, path: str, stat: str = "mean", log: bool = True) -> str:
-    """Regret curves with bands (``stat="mean"``: 95% CI; ``"median"``: inter-quartile), one panel per
-    benchmark, written as a PNG (matplotlib, Agg)."""
+def curves_time(df: pd.DataFrame, optima: dict[str, float], n_points: int = 120) -> pd.DataFrame:
+    """Regret against *simulated training time*: per benchmark and algorithm, on a log-spaced grid of
+    ``n_points`` simulated seconds (from the time every trial has its first answer to the latest last
+    answer), the regret of the best value each trial had found by then (multi-fidelity rows count at their
+    epoch's value, as in NAS-Bench-x11). A trial that stopped keeps its last value. Columns: benchmark, algorithm, sim_time (s), sim_hours, n_trials, mean, lo, hi
+    (95% interval of the mean), median, q25, q75.
+    """
+    df = best_so_far(df)
+    out = []
+    for (bench, algo), g in df.groupby(["benchmark", "algorithm"], sort=True):
+        opt = float(optima[bench])
+        t = g["sim_time"].to_numpy(dtype=np.float64)
+        # from the time every trial has an answer (so each grid point averages the same trials) to the end
+        start = float(g.groupby("trial_id")["sim_time"].min().max())
+        start = start if start > 0 else float(t[t > 0].min()) if (t > 0).any() else 0.0
+        if start <= 0:
+            continue
+        grid = np.geomspace(start, t.max(), n_points) if t.max() > start else np.array([t.max()])
+        rows = []
+        for _, tr in g.groupby("trial_id", sort=True):
+            tt = tr["sim_time"].to_numpy(dtype=np.float64)
+            bb = tr["best"].to_numpy(dtype=np.float64)
+            k = np.searchsorted(tt, grid, side="right") - 1
+            rows.append(np.where(k >= 0, opt - bb[np.maximum(k, 0)], np.nan))
+        M = np.vstack(rows)
+        n = np.sum(np.isfinite(M), axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # grid points before any trial answered
+                mean = np.nanmean(M, axis=0)
+                sd = np.nanstd(M, axis=0, ddof=1) if len(M) > 1 else np.zeros(len(grid))
+                sem = np.where(n > 1, sd / np.sqrt(np.maximum(n, 1)), 0.0)
+                med = np.nanmedian(M, axis=0)
+                q25, q75 = np.nanquantile(M, 0.25, axis=0), np.nanquantile(M, 0.75, axis=0)
+        out.append(pd.DataFrame({
+            "benchmark": bench, "algorithm": algo, "sim_time": grid, "sim_hours": grid / 3600.0, "n_trials": n,
+            "mean": mean, "lo": mean - 1.96 * sem, "hi": mean + 1.96 * sem, "median": med, "q25": q25, "q75": q75,
+        }))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+#: regret below this many percentage points is drawn on a linear scale (symlog), so zero regret stays visible
+LINTHRESH = 0.1
+
+
+def plot(curve_df: pd.DataFrame, path: str, stat: str = "mean", log: bool = True, x: str | None = None) -> str:
+    """Regret curves with bands, one panel per benchmark, written as a PNG (matplotlib, Agg).
+
+    ``stat="mean"``: the band is the 95% interval of the mean (mean +- 1.96 standard errors);
+    ``"median"``: the inter-quartile range; the legend says which. ``x``: ``"query"`` (the default for
+    ``curves``) or ``"sim_hours"`` (simulated GPU hours, for ``curves_time``). ``log=True`` draws the regret
+    on a symmetric-log axis, linear below ``LINTHRESH`` percentage points, so a regret of exactly zero
+    (the optimum found) is drawn instead of dropped; the axis label says so. Regret is in percentage points
+    of validation accuracy.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
+    if stat not in ("mean", "median"):
+        raise ValueError(f"stat must be 'mean' or 'median', got {stat!r}")
+    if x is None:
+        x = "sim_hours" if "sim_hours" in curve_df.columns else "query"
+    if x not in curve_df.columns:
+        raise ValueError(f"x={x!r} is not a column of the curves ({', '.join(curve_df.columns)})")
     benches = list(dict.fromkeys(curve_df["benchmark"]))
-    fig, axes = plt.subplots(1, len(benches), figsize=(6 * len(benches), 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(benches), figsize=(6 * len(benches), 4.4), squeeze=False)
     lo, hi = ("lo", "hi") if stat == "mean" else ("q25", "q75")
+    band = "95% interval of the mean" if stat == "mean" else "inter-quartile range"
     for ax, bench in zip(axes[0], benches):
         for algo, g in curve_df[curve_df["benchmark"] == bench].groupby("algorithm", sort=True):
-            x = g["query"].to_numpy()
-            y = g[stat].to_numpy()
-            line, = ax.plot(x, y, label=f"{algo} ({int(g['n_trials'].max())})")
-            ax.fill_between(x, np.maximum(g[lo].to_numpy(), 1e-3 if log else -np.inf), g[hi].to_numpy(),
-                            color=line.get_color(), alpha=0.2)
+            g = g[np.isfinite(g[stat].to_numpy())]
+            xs = g[x].to_numpy()
+            line, = ax.plot(xs, g[stat].to_numpy(), label=f"{algo} ({int(g['n_trials'].max())} trials)")
+            ax.fill_between(xs, np.maximum(g[lo].to_numpy(), 0.0), g[hi].to_numpy(), color=line.get_color(),
+                            alpha=0.2, linewidth=0)
+        handles, labels = ax.get_legend_handles_labels()
+        handles.append(Patch(facecolor="grey", alpha=0.3, label=f"shaded: {band}"))
         if log:
-            ax.set_yscale("log")
-        ax.set_xlabel("queries")
-        ax.set_ylabel(f"{stat} validation regret (%)")
+            ax.set_yscale("symlog", linthresh=LINTHRESH)
+            ax.set_ylim(bottom=0.0)
+        if x == "sim_hours":
+            ax.set_xscale("log")
+            ax.set_xlabel("simulated training time (GPU hours, log scale)")
+        else:
+            ax.set_xlabel("queries (cells evaluated)")
+        scale = f", symlog: linear below {LINTHRESH:g}" if log else ""
+        ax.set_ylabel(f"{stat} validation regret (percentage points{scale})")
         ax.set_title(bench)
         ax.grid(alpha=0.3)
-        ax.legend()
+        ax.legend(handles=handles, fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -108,3 +108,104 @@ def test_ray_local_cluster_identical(serial, bench, tmp_path):
                    out=str(tmp_path / "r"))
     assert not ray.is_initialized()  # what simulate started, it shut down
     _same(serial.df, res.df)
+
+
+# -- multi-fidelity simulations, regret against simulated time, readable plots -----------------------------
+MF_ALGOS = [("hyperband", {"min_epoch": 3}), ("bohb", {"min_epoch": 3}),
+            ("evolution_lce", {"fidelity": 4, "population": 4, "tournament": 2})]
+MF_COLS = DETERMINISTIC + ["epoch", "cost"]
+
+
+@pytest.fixture(scope="module")
+def curve_bench():
+    from fastnas.sim.synthetic_curves import SyntheticCurveBenchmark
+
+    return SyntheticCurveBenchmark(ToySpace(5, 4), seed=2, max_epoch=12)
+
+
+@pytest.fixture(scope="module")
+def mf_serial(curve_bench):
+    return simulate(MF_ALGOS, [curve_bench], trials=2, budget=None, time_budget=1500.0, seed=3, progress=False)
+
+
+def test_mf_simulation_rows(mf_serial, curve_bench):
+    df = mf_serial.df
+    assert set(df["algorithm"]) == {"hyperband", "bohb", "evolution_lce"}
+    for _, g in df.groupby("trial_id"):
+        t = g["sim_time"].to_numpy()
+        assert np.all(np.diff(t) >= 0) and t[-2] < 1500.0  # stops once the time budget is spent
+        np.testing.assert_allclose(t, np.cumsum(g["cost"].to_numpy()))
+    assert set(df["epoch"]) <= set(range(1, 13)) and (df["epoch"] == 12).any() and (df["epoch"] < 12).any()
+    row = df.iloc[5]
+    cell = curve_bench.space.from_strings([row["cell"]])
+    assert row["value"] == pytest.approx(curve_bench.query(cell, epoch=int(row["epoch"]))[0])
+
+
+@pytest.mark.slow
+def test_mf_processes_backend_identical(mf_serial, curve_bench, tmp_path):
+    res = simulate(MF_ALGOS, [curve_bench], trials=2, budget=None, time_budget=1500.0, seed=3, progress=False,
+                   backend="processes", n_workers=2, chunk_size=1, out=str(tmp_path / "mfp"))
+    pd.testing.assert_frame_equal(mf_serial.df[MF_COLS].reset_index(drop=True), res.df[MF_COLS].reset_index(drop=True),
+                                  check_dtype=False, check_categorical=False)
+
+
+@pytest.mark.ray
+def test_mf_ray_identical(mf_serial, curve_bench, tmp_path):
+    ray = pytest.importorskip("ray")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    res = simulate(MF_ALGOS, [curve_bench], trials=2, budget=None, time_budget=1500.0, seed=3, progress=False,
+                   backend="ray", n_workers=2, out=str(tmp_path / "mfr"))
+    assert not ray.is_initialized()
+    pd.testing.assert_frame_equal(mf_serial.df[MF_COLS].reset_index(drop=True), res.df[MF_COLS].reset_index(drop=True),
+                                  check_dtype=False, check_categorical=False)
+
+
+def test_regret_against_simulated_time(mf_serial, tmp_path):
+    c = mf_serial.curves("time")
+    opt = mf_serial.optima[mf_serial.df.benchmark[0]]
+    for algo, g in c.groupby("algorithm"):
+        m = g["mean"].to_numpy()
+        ok = np.isfinite(m)
+        assert ok.all() and (g["n_trials"] == 2).all()  # every grid point averages both trials
+        assert np.all(np.diff(m) <= 1e-12)  # regret never increases with time
+        # at the last grid time: optimum - mean over trials of each trial's best
+        per = mf_serial.df[mf_serial.df.algorithm == algo].groupby("trial_id")["value"].max()
+        assert m[-1] == pytest.approx(opt - per.mean())
+        assert g["sim_hours"].to_numpy() == pytest.approx(g["sim_time"].to_numpy() / 3600)
+    path = mf_serial.plot(str(tmp_path / "t.png"), x="time")
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_keeps_zero_regret_and_labels_the_band(serial, tmp_path, monkeypatch):
+    """A symlog axis (zero regret stays drawn), the band's meaning in the legend, units on the axis."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from fastnas.sim import summary
+
+    captured = {}
+    real_close = plt.close
+
+    def keep(fig=None):
+        captured["fig"] = fig
+        return real_close(fig)
+
+    monkeypatch.setattr(plt, "close", keep)
+    c = serial.curves()
+    c.loc[c.index[-1], ["mean", "lo", "hi"]] = 0.0  # the optimum found: regret exactly zero
+    summary.plot(c, str(tmp_path / "z.png"))
+    ax = captured["fig"].axes[0]
+    assert ax.get_yscale() == "symlog"
+    assert "symlog" in ax.get_ylabel() and "percentage points" in ax.get_ylabel()
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "shaded: 95% interval of the mean" in texts
+    line = ax.get_lines()[-1]
+    assert line.get_ydata()[-1] == 0.0  # drawn, not dropped
+    assert ax.get_ylim()[0] == 0.0
+    summary.plot(c, str(tmp_path / "m.png"), stat="median")
+    texts = [t.get_text() for t in captured["fig"].axes[0].get_legend().get_texts()]
+    assert "shaded: inter-quartile range" in texts
