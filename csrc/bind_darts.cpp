@@ -21,7 +21,7 @@ using I8 = py::array_t<std::int8_t, py::array::c_style>;
 I8 need_i8(py::handle h) {
     if (!py::isinstance<py::array>(h)) throw py::type_error("inputs and ops must be numpy arrays");
     auto a = py::reinterpret_borrow<py::array>(h);
-    if (!a.dtype().is(py::dtype::of<std::int8_t>())) throw py::type_error("inputs and ops must have dtype int8");
+    if (!py::array_t<std::int8_t>::check_(a)) throw py::type_error("inputs and ops must have dtype int8");
     return I8::ensure(a);
 }
 

@@ -18,7 +18,7 @@ template <class T>
 py::array_t<T, py::array::c_style> need(py::handle h, const char* name, int ndim) {
     if (!py::isinstance<py::array>(h)) throw py::type_error(std::string(name) + ": expected a numpy array");
     auto a = py::reinterpret_borrow<py::array>(h);
-    if (!a.dtype().is(py::dtype::of<T>()))
+    if (!py::array_t<T>::check_(a))  // equivalent dtype (an unpickled array has its own dtype object)
         throw py::type_error(std::string(name) + ": expected dtype " + std::string(py::str(py::dtype::of<T>())) +
                              ", got " + std::string(py::str(a.dtype())));
     if (a.ndim() != ndim)

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,7 +25,7 @@ py::array_t<T, py::array::c_style> need(py::handle h, const char* name, std::vec
     if (!py::isinstance<py::array>(h))
         throw py::type_error(std::string(name) + ": expected a numpy array");
     auto a = py::reinterpret_borrow<py::array>(h);
-    if (!a.dtype().is(py::dtype::of<T>()))
+    if (!py::array_t<T>::check_(a))  // equivalent dtype (an unpickled array has its own dtype object)
         throw py::type_error(std::string(name) + ": expected dtype " + std::string(py::str(py::dtype::of<T>())) +
                              ", got " + std::string(py::str(a.dtype())));
     if (a.ndim() != static_cast<py::ssize_t>(1 + tail.size()))
@@ -47,18 +48,31 @@ struct Rows {
     nb::Graph graph(py::ssize_t i) const { return nb::load(M() + 49 * i, O() + 7 * i, V()[i]); }
 };
 
-Rows rows(py::handle matrix, py::handle ops, py::handle nv, bool check_sizes = true) {
+Rows rows(py::handle matrix, py::handle ops, py::handle nv, bool check_rows = true) {
     Rows r{need<std::uint8_t>(matrix, "matrix", {7, 7}), need<std::int8_t>(ops, "ops", {7}),
            need<std::uint8_t>(nv, "n_vertices", {}), 0};
     r.N = r.m.shape(0);
     if (r.o.shape(0) != r.N || r.n.shape(0) != r.N)
         throw py::value_error("matrix, ops and n_vertices must have the same number of rows");
-    if (check_sizes) {
+    if (check_rows) {
+        // The kernels rely on every row being well formed (0/1 strict upper triangle, op codes, padding):
+        // re-check here, whatever built the arrays, and name the first bad row.
+        const std::uint8_t* M = r.M();
+        const std::int8_t* O = r.O();
         const std::uint8_t* v = r.V();
-        for (py::ssize_t i = 0; i < r.N; ++i)
-            if (v[i] < 2 || v[i] > 7)
-                throw py::value_error("row " + std::to_string(i) + ": n_vertices must be in 2..7, got " +
-                                      std::to_string(v[i]));
+        py::ssize_t bad = -1;
+        {
+            std::optional<py::gil_scoped_release> nogil;
+            if (r.N >= 4096) nogil.emplace();  // a release costs more than checking a few rows
+            for (py::ssize_t i = 0; i < r.N; ++i)
+                if (nb::check_row(M + 49 * i, O + 7 * i, v[i]) != nb::kOk) {
+                    bad = i;
+                    break;
+                }
+        }
+        if (bad >= 0)
+            throw py::value_error("row " + std::to_string(bad) + ": " +
+                                  nb::describe_row(M + 49 * bad, O + 7 * bad, v[bad]));
     }
     return r;
 }

@@ -22,7 +22,7 @@ template <class T>
 py::array_t<T, py::array::c_style> need(py::handle h, const char* what) {
     if (!py::isinstance<py::array>(h)) throw py::type_error(std::string(what) + " must be numpy arrays");
     auto a = py::reinterpret_borrow<py::array>(h);
-    if (!a.dtype().is(py::dtype::of<T>()))
+    if (!py::array_t<T>::check_(a))  // equivalent dtype (an unpickled array has its own dtype object)
         throw py::type_error(std::string(what) + " must have dtype " + std::string(py::str(py::dtype::of<T>())));
     return py::array_t<T, py::array::c_style>::ensure(a);
 }
@@ -103,7 +103,7 @@ void register_nbgraph(py::module_& m) {
     m.def("nbgraph_unhash", [](py::handle hashes) {
         if (!py::isinstance<py::array>(hashes)) throw py::type_error("hashes must be a 1-d int64 numpy array");
         auto a = py::reinterpret_borrow<py::array>(hashes);
-        if (!a.dtype().is(py::dtype::of<std::int64_t>()) || a.ndim() != 1)
+        if (!py::array_t<std::int64_t>::check_(a) || a.ndim() != 1)
             throw py::type_error("hashes must be a 1-d int64 numpy array");
         auto h = py::array_t<std::int64_t, py::array::c_style>::ensure(a);
         const py::ssize_t n = h.shape(0);

@@ -5,6 +5,7 @@
 // fastnas/spaces/nb101_ref.py that is the specification; results must be identical.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "rng.hpp"
@@ -57,6 +58,10 @@ enum CheckError : std::int8_t {
     kBadPadding = 7,    // nonzero matrix entries or ops other than -3 beyond n
 };
 std::int8_t check_row(const std::uint8_t* matrix, const std::int8_t* ops, std::uint8_t n);
+// The reason of check_row's code and where the row breaks it, e.g. "non-0/1 entries (matrix[0][1] = 255)";
+// empty for a good row. The exact text of nb101_ref.describe_row (parity-tested).
+const char* reason(std::int8_t code);
+std::string describe_row(const std::uint8_t* matrix, const std::int8_t* ops, std::uint8_t n);
 
 // Canonical isomorphism key of a pruned, valid graph (see nb101_key.cpp for the exact layout).
 std::uint64_t canonical_key(const Graph& pruned);

@@ -2,12 +2,33 @@
 
 Each space subclasses ``Cells`` and declares its fields; a single cell is a batch of one. Batches are
 cheap to slice, concatenate, pickle and hand to compiled kernels.
+
+Batches are immutable and always hold valid rows: the constructor (and unpickling) checks every row
+with the space's own rules (``_check_rows``), and every array a batch exposes is a read-only view
+(``flags.writeable`` is False), so a validated batch cannot be edited in place. For an editable copy
+take ``cells.ops.copy()`` (or ``{k: v.copy() for k, v in cells.arrays().items()}``), edit it, and build
+a new batch from it (``NB101.from_arrays``, ``NB201.from_ops``, ... or the ``Cells`` constructor),
+which validates it again. The compiled kernels re-check what they rely on as well.
 """
 from __future__ import annotations
 
 from typing import ClassVar, Iterable
 
 import numpy as np
+
+
+def _readonly(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Read-only views of ``arrays``. An array that owns its memory (a kernel output, a copy made by the
+    constructor) is made read-only too, so the view's flag cannot be switched back; a view of someone
+    else's buffer (a search's growing history) leaves that buffer writeable for its owner."""
+    out = {}
+    for k, a in arrays.items():
+        if a.base is None:
+            a.flags.writeable = False
+        v = a.view()
+        v.flags.writeable = False
+        out[k] = v
+    return out
 
 
 class Cells:
@@ -46,20 +67,27 @@ class Cells:
                 if a.size and not np.array_equal(b, a):
                     raise ValueError(f"{type(self).__name__}.{name}: values out of range for {np.dtype(dtype)}")
                 a = b
-            a = np.ascontiguousarray(a)
+            a = np.array(a, order="C", copy=True)  # never alias the caller's array
             if n is None:
                 n = a.shape[0]
             elif a.shape[0] != n:
                 raise ValueError(f"{type(self).__name__}: field {name} has {a.shape[0]} rows, expected {n}")
             data[name] = a
-        object.__setattr__(self, "_arrays", data)
+        type(self)._check_rows(data)
+        object.__setattr__(self, "_arrays", _readonly(data))
+
+    @classmethod
+    def _check_rows(cls, arrays: dict[str, np.ndarray]) -> None:
+        """Raise ``ValueError`` naming the first row that breaks the space's rules (arrays already of
+        the declared dtype and shape). Each space overrides it with the check of its validating
+        converters."""
 
     # -- construction helpers -------------------------------------------------------------
     @classmethod
     def _trusted(cls, **arrays):
         """Wrap arrays already of the right dtype and shape (kernel outputs) without checks."""
         obj = cls.__new__(cls)
-        object.__setattr__(obj, "_arrays", {f[0]: arrays[f[0]] for f in cls.FIELDS})
+        object.__setattr__(obj, "_arrays", _readonly({f[0]: arrays[f[0]] for f in cls.FIELDS}))
         return obj
 
     @classmethod
@@ -140,7 +168,7 @@ class Cells:
         return eq
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The underlying arrays (read them, do not modify them in place)."""
+        """The arrays by field name (read-only views; ``.copy()`` one to edit it)."""
         return dict(self._arrays)
 
     def copy(self):
@@ -150,7 +178,10 @@ class Cells:
         return self._arrays
 
     def __setstate__(self, state):
-        object.__setattr__(self, "_arrays", state)
+        # a pickle is outside data: validate it like the constructor does
+        if not isinstance(state, dict):
+            raise TypeError(f"cannot unpickle {type(self).__name__} from {type(state).__name__}")
+        type(self).__init__(self, **state)
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}{tuple(v.shape)}" for k, v in self._arrays.items())

@@ -41,6 +41,10 @@ class DARTSCells(Cells):
     SPACE = "darts"
     __slots__ = ()
 
+    @classmethod
+    def _check_rows(cls, arrays) -> None:
+        _backend.get("darts_is_valid")(arrays["inputs"], arrays["ops"])  # code ranges, naming the bad row
+
 
 def _wrap(inputs: np.ndarray, ops: np.ndarray) -> DARTSCells:
     return DARTSCells._trusted(inputs=inputs, ops=ops)

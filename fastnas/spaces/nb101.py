@@ -48,6 +48,46 @@ def _first_invalid(ok: np.ndarray) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
+def _unique_sample(space, n: int, base: int, mode: int, draw, progress) -> NB101Cells:
+    """First ``n`` distinct classes met by the sampler's row streams; the enumerated rest on a stall."""
+    from tqdm.auto import tqdm
+
+    parts, keys, start = [], np.empty(0, np.uint64), 0
+    with tqdm(total=n, desc="nb101 unique cells", unit="cell",
+              disable=(n < 50_000) if progress is None else not progress) as bar:
+        while len(keys) < n:
+            size = min(max(2 * (n - len(keys)), 1024), 1 << 20)
+            batch = _wrap(*draw(base, start, size, mode))
+            start += size
+            k = space.key(batch)
+            _, first = np.unique(k, return_index=True)
+            first.sort()
+            new = first[~np.isin(k[first], keys)]
+            new = new[: n - len(keys)]
+            parts.append(batch[new])
+            keys = np.concatenate([keys, k[new]])
+            bar.update(len(new))
+            if len(keys) < n and len(new) * 50 < size:  # stalled: take the rest from the enumerated space
+                rest = _enumerated_rest(keys, mode, n - len(keys), base)
+                parts.append(rest)
+                bar.update(len(rest))
+                break
+    return NB101Cells.concat(parts)
+
+
+def _enumerated_rest(seen: np.ndarray, mode: int, k: int, base: int) -> NB101Cells:
+    """``k`` enumerated classes not in ``seen``, uniformly without replacement (seeded)."""
+    enum = _backend.get("nb101_enumerate")
+    sizes = (7,) if mode == 1 else range(2, 8)
+    parts = [enum(v) for v in sizes]
+    m, o, v, keys = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    left = np.flatnonzero(~np.isin(keys, seen))
+    # a uniform subset, kept in enumeration order; under "full" the enumerated 7-vertex cells are full
+    # DAGs already, as that sampler returns them
+    pick = np.sort(np.random.default_rng([base, 0x5EED]).permutation(left)[:k]) if k < len(left) else left
+    return _wrap(m[pick], o[pick], v[pick])
+
+
 class NB101(SearchSpace):
     """NAS-Bench-101: DAGs of up to 7 vertices and 9 edges, inner ops conv3x3/conv1x1/maxpool3x3.
 
@@ -264,7 +304,8 @@ class NB101(SearchSpace):
         return self.enumerate(progress=False)[idx]
 
     # ---------------------------------------------------------------- random and local moves
-    def sample(self, n: int, seed=None, *, unique: bool = False, distribution: str = "reference") -> NB101Cells:
+    def sample(self, n: int, seed=None, *, unique: bool = False, distribution: str = "reference",
+               progress: bool | None = None) -> NB101Cells:
         """``n`` valid cells, pruned.
 
         ``distribution="reference"`` is the nasbench/naszilla sampler: a uniform random 7 x 7 strictly
@@ -274,12 +315,24 @@ class NB101(SearchSpace):
         dominate: about 10% of draws are the 2-vertex cell input -> output, 0.3% have 7 vertices). ``"full"`` is
         uniform over labelled full DAGs with 7 vertices and <= 9 edges (no pruning needed; slower,
         rejection rate about 99.7%). Row i uses its own generator stream, so results do not depend on
-        batching. ``unique=True`` keeps the first of each isomorphism class and draws more rows until
-        ``n`` distinct cells are found.
+        batching.
+
+        ``unique=True`` keeps the first of each isomorphism class and draws more rows until ``n``
+        distinct cells are found (at most ``N_CELLS`` = 423,624 under ``"reference"``, 359,082 under
+        ``"full"``; more raises ``ValueError``). When the draws stall (fewer than 1 new class per 50
+        draws: ``n`` is a large part of the space and the rare classes are left), the rest is drawn
+        uniformly without replacement from the enumerated classes not met yet (a seeded permutation),
+        so the last rows of a very large request follow the uniform-over-classes distribution, not the
+        sampler's; ``n`` equal to the space size gives every class. ``progress`` shows a tqdm bar of
+        distinct cells found (``None``: only for ``n >= 50,000``; ``False`` silences it).
 
         >>> NB101().sample(3, seed=0).n_vertices.shape
         (3,)
+        >>> len(NB101().sample(5, seed=0, unique=True))
+        5
         """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"n must be an int, got {type(n).__name__}")
         n = int(n)
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
@@ -292,19 +345,10 @@ class NB101(SearchSpace):
             return _wrap(*draw(base, 0, n, mode))
         cap = N_CELLS if mode == 0 else COUNTS_BY_VERTICES[7]
         if n > cap:
-            raise ValueError(f"only {cap} distinct cells exist under distribution {distribution!r}, asked for {n}")
-        batches, start, have = [], 0, 0
-        while True:
-            size = max(2 * (n - have), 1024)
-            batches.append(_wrap(*draw(base, start, size, mode)))
-            start += size
-            allc = NB101Cells.concat(batches)
-            _, first = np.unique(self.key(allc), return_index=True)
-            have = len(first)
-            if have >= n:
-                first.sort()
-                return allc[first[:n]]
-            batches = [allc[np.sort(first)]]  # keep only firsts: same result, less memory
+            raise ValueError(f"only {cap:,} distinct NB101 cells exist under distribution {distribution!r} "
+                             f"(the space has {N_CELLS:,} classes, {COUNTS_BY_VERTICES[7]:,} with 7 vertices); "
+                             f"asked for {n:,}")
+        return _unique_sample(self, n, base, mode, draw, progress)
 
     def mutate(self, cells: NB101Cells, rate: float = 1.0, seed=None) -> NB101Cells:
         """One BANANAS mutant per row, pruned: valid and not isomorphic to its parent.

@@ -38,16 +38,16 @@ def _need(a, name: str, dtype, tail: tuple) -> np.ndarray:
     return a
 
 
-def _rows(matrix, ops, nv, check_sizes: bool = True):
+def _rows(matrix, ops, nv, check_rows: bool = True):
     matrix = _need(matrix, "matrix", np.uint8, (7, 7))
     ops = _need(ops, "ops", np.int8, (7,))
     nv = _need(nv, "n_vertices", np.uint8, ())
     if not (len(ops) == len(nv) == len(matrix)):
         raise ValueError("matrix, ops and n_vertices must have the same number of rows")
-    if check_sizes:
-        for i, n in enumerate(nv.tolist()):
-            if n < 2 or n > 7:
-                raise ValueError(f"row {i}: n_vertices must be in 2..7, got {n}")
+    if check_rows:  # the kernels rely on well-formed rows, whatever built the arrays
+        for i in range(len(nv)):
+            if check_row(matrix[i], ops[i], nv[i]) != OK:
+                raise ValueError(f"row {i}: {describe_row(matrix[i], ops[i], nv[i])}")
     return matrix, ops, nv
 
 
@@ -122,8 +122,56 @@ def check_row(matrix: np.ndarray, ops: np.ndarray, n: int) -> int:
     return OK
 
 
+REASONS = {
+    BAD_SIZE: "size outside 2..7",
+    UNKNOWN_OP: "unknown op",
+    INPUT_MISPLACED: "input misplaced",
+    OUTPUT_MISPLACED: "output misplaced",
+    NOT_BINARY: "non-0/1 entries",
+    NOT_UPPER: "not strictly upper triangular",
+    BAD_PADDING: "nonzero padding beyond n_vertices (matrix entries or ops other than -3)",
+}
+
+
+def describe_row(matrix: np.ndarray, ops: np.ndarray, n: int) -> str:
+    """Why a raw row is malformed and where (``""`` for a good row), e.g.
+    ``"non-0/1 entries (matrix[0][1] = 255)"``: the first failing rule of ``check_row`` and its first
+    offending entry in row-major order. Every backend raises ``ValueError("row i: " + this)``."""
+    code = check_row(matrix, ops, n)
+    if code == OK:
+        return ""
+    n = int(n)
+    m = [[int(x) for x in r] for r in matrix]
+    o = [int(x) for x in ops]
+    cells = [(a, b) for a in range(7) for b in range(7)]
+    if code == BAD_SIZE:
+        detail = f"n_vertices = {n}"
+    elif code == NOT_BINARY:
+        a, b = next((a, b) for a, b in cells if m[a][b] > 1)
+        detail = f"matrix[{a}][{b}] = {m[a][b]}"
+    elif code == NOT_UPPER:
+        a, b = next((a, b) for a, b in cells if a < n and b <= a and m[a][b])
+        detail = f"matrix[{a}][{b}] = {m[a][b]} is on or below the diagonal"
+    elif code in (INPUT_MISPLACED, OUTPUT_MISPLACED):
+        label, home = (-1, 0) if code == INPUT_MISPLACED else (-2, n - 1)
+        k = next((k for k in range(n) if (o[k] == label) != (k == home)), n)
+        rule = "'input' (-1) must be vertex 0 only" if label == -1 else f"'output' (-2) must be vertex {n - 1} only"
+        detail = f"{rule}; op codes {o[:n]}, vertex {k}"
+    elif code == UNKNOWN_OP:
+        k = next(k for k in range(1, n - 1) if not 0 <= o[k] <= 2)
+        detail = f"op code {o[k]} at vertex {k}; valid inner codes 0, 1, 2"
+    else:
+        k = next((k for k in range(n, 7) if o[k] != -3), None)
+        if k is not None:
+            detail = f"n_vertices = {n} but ops[{k}] = {o[k]}"
+        else:
+            a, b = next((a, b) for a, b in cells if (a >= n or b >= n) and m[a][b])
+            detail = f"n_vertices = {n} but matrix[{a}][{b}] = {m[a][b]}"
+    return f"{REASONS[code]} ({detail})"
+
+
 def nb101_check(matrix, ops, nv) -> np.ndarray:
-    matrix, ops, nv = _rows(matrix, ops, nv, check_sizes=False)
+    matrix, ops, nv = _rows(matrix, ops, nv, check_rows=False)
     return np.array([check_row(matrix[i], ops[i], nv[i]) for i in range(len(nv))], dtype=np.int8)
 
 

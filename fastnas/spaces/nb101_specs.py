@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _backend
+from . import nb101_ref as _ref
 from ._cells import Cells
 
 INPUT, OUTPUT, CONV3X3, CONV1X1, MAXPOOL3X3 = "input", "output", "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"
@@ -34,49 +35,19 @@ class NB101Cells(Cells):
     SPACE = "nb101"
     __slots__ = ()
 
-
-_REASONS = {
-    1: "size outside 2..7",
-    2: "unknown op",
-    3: "input misplaced",
-    4: "output misplaced",
-    5: "non-0/1 entries",
-    6: "not strictly upper triangular",
-    7: "nonzero padding beyond n_vertices (matrix entries or ops other than -3)",
-}
-
-
-def _detail(code: int, m: np.ndarray, o: np.ndarray, n: int) -> str:
-    """Where in one row the rule ``code`` fails (only called for the first bad row)."""
-    if code == 1:
-        return f"n_vertices = {n}"
-    if code == 5:
-        a, b = np.argwhere(m > 1)[0]
-        return f"matrix[{a}][{b}] = {m[a, b]}"
-    if code == 6:
-        low = np.tril(m[:n, :n])
-        a, b = np.argwhere(low)[0]
-        return f"matrix[{a}][{b}] = {m[a, b]} is on or below the diagonal"
-    if code == 3:
-        bad = [k for k in range(n) if (o[k] == -1) != (k == 0)]
-        return f"op codes {o[:n].tolist()}: 'input' (-1) must be vertex 0 only (vertex {bad[0]})"
-    if code == 4:
-        bad = [k for k in range(n) if (o[k] == -2) != (k == n - 1)]
-        return f"op codes {o[:n].tolist()}: 'output' (-2) must be vertex {n - 1} only (vertex {bad[0]})"
-    if code == 2:
-        k = next(k for k in range(1, n - 1) if not 0 <= o[k] <= 2)
-        return f"op code {o[k]} at vertex {k}; valid inner codes 0, 1, 2"
-    return f"n_vertices = {n}"
+    @classmethod
+    def _check_rows(cls, arrays) -> None:
+        check_arrays(arrays["matrix"], arrays["ops"], arrays["n_vertices"])
 
 
 def check_arrays(matrix: np.ndarray, ops: np.ndarray, nv: np.ndarray) -> None:
-    """Raise ``ValueError`` naming the first malformed row (vectorised check in the kernel)."""
+    """Raise ``ValueError`` naming the first malformed row (vectorised check in the kernel; the message
+    is ``nb101_ref.describe_row``, the same text every backend's kernels raise)."""
     err = _backend.get("nb101_check")(matrix, ops, nv)
     bad = np.flatnonzero(err)
     if bad.size:
         i = int(bad[0])
-        code = int(err[i])
-        raise ValueError(f"row {i}: {_REASONS[code]} ({_detail(code, matrix[i], ops[i], int(nv[i]))})")
+        raise ValueError(f"row {i}: {_ref.describe_row(matrix[i], ops[i], nv[i])}")
 
 
 def _as_int_array(a, name: str, dtype, shape_tail: tuple) -> np.ndarray:

@@ -41,6 +41,10 @@ class NB201Cells(Cells):
     SPACE = "nb201"
     __slots__ = ()
 
+    @classmethod
+    def _check_rows(cls, arrays) -> None:
+        _backend.get("nb201_to_code")(arrays["ops"])  # op codes 0..4, naming the bad row
+
 
 def _wrap(ops: np.ndarray) -> NB201Cells:
     return NB201Cells._trusted(ops=ops)

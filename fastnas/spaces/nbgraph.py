@@ -54,6 +54,10 @@ class NBGraphCells(Cells):
     SPACE = "nbgraph"
     __slots__ = ()
 
+    @classmethod
+    def _check_rows(cls, arrays) -> None:
+        _backend.get("nbgraph_hash")(arrays["link"], arrays["ops"])  # pattern and op codes, naming the bad row
+
 
 def _wrap(link: np.ndarray, ops: np.ndarray) -> NBGraphCells:
     return NBGraphCells._trusted(link=link, ops=ops)

@@ -45,3 +45,56 @@ def test_errors():
 def test_pickle_round_trip():
     c = make()
     assert pickle.loads(pickle.dumps(c)) == c
+
+
+# ---------------------------------------------------------------- validated, read-only batches (issue 10 §5)
+from fastnas.spaces.darts import DARTS, DARTSCells  # noqa: E402
+from fastnas.spaces.nb101 import NB101, NB101Cells  # noqa: E402
+from fastnas.spaces.nb201 import NB201, NB201Cells  # noqa: E402
+from fastnas.spaces.nbgraph import NBGraph, NBGraphCells  # noqa: E402
+
+# per space: a good batch and, per field, an out-of-definition value the constructor must refuse
+SPACES = {
+    "nb101": (lambda: NB101().sample(3, seed=0), NB101Cells, {"ops": ((0, 1), 7), "matrix": ((0, 1, 0), 1)}),
+    "nb201": (lambda: NB201().sample(3, seed=0), NB201Cells, {"ops": ((0, 0), 5)}),
+    "darts": (lambda: DARTS().sample(3, seed=0), DARTSCells, {"ops": ((0, 0, 0), 8), "inputs": ((0, 0, 7), 9)}),
+    "nbgraph": (lambda: NBGraph().sample(3, seed=0), NBGraphCells, {"ops": ((0, 0), 9), "link": ((0,), 9)}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPACES))
+def test_constructor_validates_rows(name):
+    make_good, cls, bad = SPACES[name]
+    good = make_good()
+    assert cls(**good.arrays()) == good
+    for field, (where, value) in bad.items():
+        arrays = {k: v.copy() for k, v in good.arrays().items()}
+        arrays[field][where] = value
+        with pytest.raises(ValueError, match="row 0"):
+            cls(**arrays)
+        obj = cls.__new__(cls)
+        with pytest.raises(ValueError, match="row 0"):  # a pickle is outside data too
+            obj.__setstate__(arrays)
+
+
+@pytest.mark.parametrize("name", sorted(SPACES))
+def test_batches_are_read_only(name):
+    make_good, cls, bad = SPACES[name]
+    good = make_good()
+    field, (where, value) = next(iter(bad.items()))
+    for b in (good, good[0], good[1:], good.copy(), cls.concat([good, good]), pickle.loads(pickle.dumps(good)),
+              cls(**good.arrays())):
+        for k, a in b.arrays().items():
+            assert not a.flags.writeable, (name, k)
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(b, field)[where] = value
+    editable = getattr(good, field).copy()  # the documented way to an editable copy
+    editable[where] = value
+    assert editable.flags.writeable
+
+
+def test_toy_constructor_does_not_alias_input():
+    ops = np.zeros((2, 3), np.int8)
+    c = Toy(ops=ops, n=np.zeros(2, np.uint8))
+    ops[0, 0] = 4
+    assert c.ops[0, 0] == 0

@@ -179,7 +179,7 @@ def test_sample_seeded_and_unique():
     assert (f.n_vertices == 7).all() and space.prune(f) == f
     with pytest.raises(ValueError, match="distribution"):
         space.sample(2, distribution="uniform")
-    with pytest.raises(ValueError, match="only 423624 distinct"):
+    with pytest.raises(ValueError, match="only 423,624 distinct"):
         space.sample(N_CELLS + 1, unique=True)
 
 
@@ -249,3 +249,60 @@ def test_enumeration_counts_and_partitions(nb101_cache):
     import os
 
     assert os.path.isfile(os.path.join(nb101_cache, "nb101-hash-table-v1.npz"))
+
+
+# ---------------------------------------------------------------- sample(unique=True) on large n (issue 14)
+def test_unique_is_the_first_distinct_classes_of_the_plain_stream():
+    """Before any stall, unique sampling = first occurrences in the plain sampler's row streams."""
+    space = NB101()
+    plain = space.sample(4000, seed=11)
+    _, first = np.unique(space.key(plain), return_index=True)
+    expect = plain[np.sort(first)[:500]]
+    assert space.sample(500, seed=11, unique=True, progress=False) == expect
+
+
+def test_unique_refuses_more_than_the_space_with_a_clear_error():
+    space = NB101()
+    with pytest.raises(ValueError, match="only 423,624 distinct NB101 cells"):
+        space.sample(423_625, unique=True)
+    with pytest.raises(ValueError, match="only 359,082 distinct"):
+        space.sample(359_083, unique=True, distribution="full")
+    with pytest.raises(TypeError, match="n must be an int"):
+        space.sample(2.5)
+
+
+def test_unique_progress_bar_shows_and_silences(capsys):
+    space = NB101()
+    space.sample(200, seed=0, unique=True, progress=True)
+    assert "nb101 unique cells" in capsys.readouterr().err
+    space.sample(200, seed=0, unique=True, progress=False)
+    space.sample(200, seed=0, unique=True)  # auto: small n, no bar
+    assert capsys.readouterr().err == ""
+
+
+def test_unique_stall_takes_the_rest_from_the_enumerated_space(monkeypatch):
+    """A sampler that only ever yields the 2-vertex cell stalls at once: the other 9 rows must be distinct
+    enumerated classes not met before, the same for the same seed."""
+    from fastnas.spaces import nb101 as mod
+
+    two = (np.zeros((1, 7, 7), np.uint8), np.array([[-1, -2, -3, -3, -3, -3, -3]], np.int8), np.array([2], np.uint8))
+    two[0][0, 0, 1] = 1
+
+    def stuck(seed, start, size, mode):
+        return tuple(np.repeat(a, size, axis=0) for a in two)
+
+    space = NB101()
+    real_get = mod._backend.get
+    monkeypatch.setattr(mod._backend, "get", lambda op: stuck if op == "nb101_sample" else real_get(op))
+    a = space.sample(10, seed=4, unique=True, progress=False)
+    b = space.sample(10, seed=4, unique=True, progress=False)
+    assert a == b and len(np.unique(space.key(a))) == 10
+    assert a[0].n_vertices.tolist() == [2]  # the one class the sampler met comes first
+    assert space.sample(10, seed=5, unique=True, progress=False) != a  # the rest depends on the seed
+
+
+@pytest.mark.slow
+def test_unique_whole_space_gives_every_class():
+    space = NB101()
+    c = space.sample(N_CELLS, seed=0, unique=True, progress=False)
+    assert len(c) == N_CELLS and len(np.unique(space.key(c))) == N_CELLS
