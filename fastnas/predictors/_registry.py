@@ -39,6 +39,7 @@ PREDICTORS: dict[str, tuple[str, str, str]] = {
     # hybrid
     "omni": ("fastnas.predictors.omni", "OMNI", "hybrid"),
     "stack": ("fastnas.predictors.stack", "Stack", "hybrid"),
+    "omni_seminas": ("fastnas.predictors.omni_seminas", "OMNISemiNAS", "hybrid"),
 }
 
 
@@ -47,11 +48,19 @@ def _get(name: str) -> type:
     if key not in PREDICTORS:
         raise ValueError(f"unknown predictor {name!r}; valid: {', '.join(sorted(PREDICTORS))}")
     mod, cls, _ = PREDICTORS[key]
+    from .._extras import MissingExtraError, missing_extra, predictor_missing
+
+    why = predictor_missing(key)  # an optional dependency it needs is not installed: say which extra
+    if why is not None:
+        raise MissingExtraError(f"predictor {name!r} {why}")
     try:
         module = importlib.import_module(mod)
     except ModuleNotFoundError as exc:
         if exc.name == mod:
             raise ValueError(f"predictor {name!r} is registered but {mod} is not available") from exc
+        err = missing_extra(exc, f"predictor {name!r}")
+        if err is not None:
+            raise err from exc
         raise
     if not hasattr(module, cls):
         raise ValueError(f"predictor {name!r} is registered but {mod} has no class {cls}")

@@ -86,21 +86,31 @@ def _instance(pred, data: EvalData, seed: int):
 def _input(pred, batch):
     from ._batch import route
     from .omni import OMNI
+    from .omni_seminas import OMNISemiNAS
     from .stack import Stack
     from .zerocost import ZeroCostTable
 
-    if isinstance(pred, (OMNI, Stack, ZeroCostTable)):
+    if isinstance(pred, (OMNI, OMNISemiNAS, Stack, ZeroCostTable)):
         return batch
     return route(pred, batch)
 
 
+def _wants_pool(pred) -> bool:
+    """Semi-supervised predictors that need unlabelled cells carrying the evaluation's data (zero-cost
+    scores): they receive pool cells outside the training and test sets."""
+    from .omni_seminas import OMNISemiNAS
+
+    return isinstance(pred, OMNISemiNAS)
+
+
 def _reads_zc(pred, fam: str) -> list[str]:
     from .omni import OMNI
+    from .omni_seminas import OMNISemiNAS
     from .zerocost import ZeroCostTable
 
     if isinstance(pred, ZeroCostTable):
         return [pred.proxy]
-    if isinstance(pred, OMNI) and isinstance(pred.zc, str):
+    if isinstance(pred, (OMNI, OMNISemiNAS)) and isinstance(pred.zc, str):
         return [pred.zc]
     return []
 
@@ -165,8 +175,10 @@ def evaluate(predictors, data: EvalData, *, train_sizes: Iterable[int] | None = 
             combos = [(0 if free else s, f) for s in ([0] if free else sizes) for f in fids]
         elif fam == "zero-cost" or free:
             combos = [(0, 0)]
-        elif fam == "hybrid":
+        elif fam == "hybrid" and getattr(pred, "uses_curves", True):
             combos = [(s, f) for s in sizes for f in [0, *fids]]
+        elif fam == "hybrid":
+            combos = [(s, 0) for s in sizes]
         else:
             combos = [(s, 0) for s in sizes]
         for t in trials:
@@ -182,7 +194,12 @@ def evaluate(predictors, data: EvalData, *, train_sizes: Iterable[int] | None = 
         row = {"predictor": name, "family": fam, "seed": t, "train_size": s, "fidelity": f}
         try:
             t0 = time.perf_counter()
-            if s > 0:
+            if s > 0 and _wants_pool(pred):
+                # unlabelled architectures for semi-supervised predictors: pool cells outside train and test
+                n_u = int(getattr(pred, "synthetic_factor", 1)) * s
+                unl = perm[test_size + s:test_size + s + n_u]
+                pred.fit(_input(pred, data.batch(train, f)), data.y[train], X_unlabeled=_input(pred, data.batch(unl, f)))
+            elif s > 0:
                 pred.fit(_input(pred, data.batch(train, f)), data.y[train])
             fit_t = time.perf_counter() - t0
             t0 = time.perf_counter()
