@@ -2,6 +2,11 @@
 
 Search spaces (NB101, NB201, DARTS, NBGraph) as batches of integer arrays, tabular benchmarks,
 performance predictors, NAS algorithms behind one ask/tell interface, and search simulations.
+Subpackages load on first use:
+
+>>> import fastnas
+>>> round(fastnas.nasbench.load("nb201", "cifar10-valid").best()[1], 2)
+91.61
 """
 from __future__ import annotations
 
@@ -47,9 +52,25 @@ def show_config(file=None) -> dict:
     return cfg
 
 
+#: subpackages loaded on first attribute access (PEP 562), as numpy and scipy do: ``import fastnas`` then
+#: ``fastnas.nasbench.load(...)`` works, and importing fastnas itself loads nothing heavy. Those that need an
+#: optional extra (``models`` networks, ``train``, ``zerocost``, ``automl``: torch) raise an ImportError naming
+#: ``pip install "fastnas[torch]"`` when it is missing.
+SUBMODULES = ("spaces", "nasbench", "search", "sim", "predictors", "models", "train", "zerocost", "automl",
+              "testing")
+
+
 def __getattr__(name):  # lazy re-exports: importing fastnas loads nothing heavy
     if name in ("NB101", "NB201", "DARTS", "NBGraph"):
         from . import spaces
 
         return getattr(spaces, name)
+    if name in SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'fastnas' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | set(SUBMODULES))

@@ -1,13 +1,74 @@
 """The ``fastnas`` command line (the only module that parses argv).
 
-Commands call library functions; each section below belongs to one subpackage.
+Commands call library functions; each section below belongs to one subpackage. Errors: a user's mistake (a bad
+value, an unknown name, a missing or damaged file, a missing optional extra) prints one line ``Error: ...`` and
+exits 1; the translation happens in one place, :class:`_Main`. ``FASTNAS_DEBUG=1`` shows the full traceback.
 """
 from __future__ import annotations
 
+import os
+
 import click
 
+# what a user can cause by the arguments, files or installation they give us (library code raises these with
+# messages naming the problem); anything else is a bug and keeps its traceback
+_USER_ERRORS = (ValueError, TypeError, KeyError, OSError, ImportError)
 
-@click.group()
+
+def _one_line(exc: BaseException) -> str:
+    """The message of a library error as one line, without any advice to load files unsafely."""
+    from fastnas._safeload import scrub
+
+    if isinstance(exc, KeyError) and exc.args:
+        msg = str(exc.args[0])
+    elif isinstance(exc, OSError) and exc.strerror and exc.filename:
+        msg = f"{exc.filename}: {exc.strerror}"
+    else:
+        msg = str(exc) or type(exc).__name__
+    return " ".join(scrub(msg).split())
+
+
+class _Main(click.Group):
+    """The command group that turns user errors raised anywhere below it into one-line click errors."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except _USER_ERRORS as exc:
+            if os.environ.get("FASTNAS_DEBUG"):
+                raise
+            raise click.ClickException(_one_line(exc)) from exc
+
+
+def _writable_file(path: str, option: str) -> str:
+    """Refuse an output file we could not write, before any work is done."""
+    target = os.path.abspath(path)
+    parent = os.path.dirname(target)
+    if os.path.isdir(target):
+        raise click.BadParameter(f"{path} is a directory, not a file", param_hint=option)
+    if not os.path.isdir(parent):
+        raise click.BadParameter(f"folder {parent} does not exist", param_hint=option)
+    if not os.access(parent, os.W_OK):
+        raise click.BadParameter(f"folder {parent} is not writable", param_hint=option)
+    return path
+
+
+def _writable_dir(path: str, option: str) -> str:
+    """Refuse an output folder we could neither use nor create, before any work is done."""
+    target = os.path.abspath(path)
+    if os.path.exists(target) and not os.path.isdir(target):
+        raise click.BadParameter(f"{path} exists and is not a folder", param_hint=option)
+    probe = target
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe) or not os.access(probe, os.W_OK):
+        raise click.BadParameter(f"cannot write to {path} ({probe} is not a writable folder)", param_hint=option)
+    return path
+
+
+@click.group(cls=_Main, epilog="Errors print one line; set FASTNAS_DEBUG=1 for the full traceback.")
 @click.version_option(package_name="fastnas")
 def main():
     """fastnas: fast neural architecture search."""
@@ -257,9 +318,9 @@ def query_cmd(name, cells, dataset, metric, split, seed, epoch, missing, root):
 @main.command("search")
 @click.argument("algorithm")
 @click.option("--benchmark", default="nb201/cifar10-valid", show_default=True, help="name/dataset")
-@click.option("--budget", default=150, show_default=True, help="queries")
-@click.option("--seed", default=0, show_default=True)
-@click.option("--batch-size", default=None, type=int, help="cells per ask (default: the algorithm's)")
+@click.option("--budget", default=150, show_default=True, type=click.IntRange(min=1), help="queries")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--batch-size", default=None, type=click.IntRange(min=1), help="cells per ask (default: the algorithm's)")
 @click.option("--param", "-p", multiple=True, help="algorithm parameter KEY=VALUE (repeatable)")
 @click.option("--save", default=None, help="write the optimizer state (.npz) here")
 @click.option("--quiet", is_flag=True, help="no progress bar")
@@ -275,6 +336,8 @@ def search_cmd(algorithm, benchmark, budget, seed, batch_size, param, save, quie
         if not sep:
             raise click.BadParameter(f"expected KEY=VALUE, got {kv!r}", param_hint="--param")
         params[k] = parse_value(v)
+    if save:
+        _writable_file(save, "--save")  # before the run, not after it
     bench = resolve_benchmark(benchmark)
     opt = make(algorithm, bench.space, seed=seed, **params)
     oracle = Oracle(bench, budget=budget)
@@ -287,15 +350,45 @@ def search_cmd(algorithm, benchmark, budget, seed, batch_size, param, save, quie
         opt.save(save)
 
 
+def _check_simulate_config(cfg: dict, source) -> None:
+    """Values a config file may hold, checked before anything runs (flags are checked by click)."""
+    where = f"{source}: " if source else ""
+
+    def positive_int(key, optional):
+        v = cfg.get(key)
+        if v is None and optional:
+            return
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise click.UsageError(f"{where}{key} must be a positive integer, got {v!r}")
+
+    trials = cfg.get("trials", 10)
+    if isinstance(trials, list):
+        if not trials or not all(isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in trials):
+            raise click.UsageError(f"{where}trials must be a positive integer or a non-empty list of trial "
+                                   f"indices >= 0, got {trials!r}")
+    else:
+        positive_int("trials", optional=True)
+    positive_int("budget", optional=True)
+    positive_int("n_workers", optional=True)
+    for key in ("algorithms", "benchmarks"):
+        v = cfg[key]
+        if isinstance(v, str):
+            cfg[key] = [v]
+        elif not isinstance(v, (list, tuple)) or not v:
+            raise click.UsageError(f"{where}{key} must be a non-empty list, got {v!r}")
+    if not isinstance(cfg["out"], str) or not cfg["out"]:
+        raise click.UsageError(f"{where}out must be a folder path, got {cfg['out']!r}")
+
+
 @main.command("simulate")
 @click.option("--config", "config_path", default=None, help="JSON or TOML file of simulate() arguments")
 @click.option("--algorithms", default=None, help="comma-separated names, e.g. random,evolution,bananas")
 @click.option("--benchmarks", default=None, help="comma-separated name/dataset specs")
-@click.option("--trials", default=None, type=int)
-@click.option("--budget", default=None, type=int)
-@click.option("--seed", default=None, type=int)
+@click.option("--trials", default=None, type=click.IntRange(min=1))
+@click.option("--budget", default=None, type=click.IntRange(min=1))
+@click.option("--seed", default=None, type=click.IntRange(min=0))
 @click.option("--backend", default=None, type=click.Choice(["serial", "processes", "ray"]))
-@click.option("--workers", "n_workers", default=None, type=int)
+@click.option("--workers", "n_workers", default=None, type=click.IntRange(min=1))
 @click.option("--address", default=None, help="Ray cluster address")
 @click.option("--out", default=None, help="results folder (resumes if it holds this simulation)")
 @click.option("--quiet", is_flag=True, help="no progress bar")
@@ -306,7 +399,15 @@ def simulate_cmd(config_path, algorithms, benchmarks, trials, budget, seed, back
     from fastnas.sim import simulate
     from fastnas.sim.config import read_config
 
-    cfg = read_config(config_path) if config_path else {}
+    try:
+        cfg = read_config(config_path) if config_path else {}
+    except ValueError as exc:  # JSON / TOML syntax errors do not name the file
+        msg = _one_line(exc)
+        raise click.BadParameter(msg if str(config_path) in msg else f"{config_path}: {msg}",
+                                 param_hint="--config") from None
+    if not isinstance(cfg, dict):
+        raise click.BadParameter(f"{config_path}: expected a table of simulate() arguments, got "
+                                 f"{type(cfg).__name__}", param_hint="--config")
     flags = {"algorithms": algorithms.split(",") if algorithms else None,
              "benchmarks": benchmarks.split(",") if benchmarks else None, "trials": trials, "budget": budget,
              "seed": seed, "backend": backend, "n_workers": n_workers, "address": address, "out": out}
@@ -314,6 +415,8 @@ def simulate_cmd(config_path, algorithms, benchmarks, trials, budget, seed, back
     cfg.setdefault("algorithms", ["random", "evolution"])
     cfg.setdefault("benchmarks", ["nb201/cifar10-valid"])
     cfg.setdefault("out", "sim-out")
+    _check_simulate_config(cfg, config_path)
+    _writable_dir(cfg["out"], "--out")  # before the run, not after it
     res = simulate(progress=not quiet, **cfg)
     table = res.table()
     click.echo(table.to_string(index=False))
@@ -329,24 +432,31 @@ def predictors_group():
 
 @predictors_group.command("list")
 def predictors_list_cmd():
-    """Registered predictors with their family and whether they load here."""
+    """Registered predictors with their family and whether they load here (and if not, why)."""
     from fastnas import predictors as P
+    from fastnas._extras import predictor_missing
 
-    ok = set(P.available())
     for name in sorted(P.PREDICTORS):
-        click.echo(f"{name:16s} {P.family(name):15s} {'ok' if name in ok else 'unavailable'}")
+        why = predictor_missing(name)
+        if why is None:
+            try:
+                P._registry._get(name)
+            except (ValueError, ImportError) as exc:
+                why = _one_line(exc)
+        click.echo(f"{name:16s} {P.family(name):15s} {'ok' if why is None else 'unavailable: ' + why}")
 
 
 @predictors_group.command("evaluate")
-@click.option("--predictors", "names", default="blr,gp,rf,xgb,lgb", show_default=True,
-              help="comma-separated predictor names (see 'fastnas predictors list')")
+@click.option("--predictors", "names", default=None,
+              help="comma-separated predictor names (see 'fastnas predictors list') [default: blr,gp,rf,xgb,lgb, "
+                   "without those whose optional extra is not installed]")
 @click.option("--data", type=click.Choice(["nb201", "nb201-zc", "lc-digits", "synthetic"]), default="nb201",
               show_default=True)
 @click.option("--dataset", default="cifar10-valid", show_default=True)
 @click.option("--train-sizes", default=None, help="comma-separated (default: log-spaced 5..1000)")
-@click.option("--test-size", default=200, show_default=True, type=int)
+@click.option("--test-size", default=200, show_default=True, type=click.IntRange(min=1))
 @click.option("--fidelities", default=None, help="comma-separated epochs of curve shown")
-@click.option("--seeds", default=3, show_default=True, type=int, help="number of trials")
+@click.option("--seeds", default=3, show_default=True, type=click.IntRange(min=1), help="number of trials")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--out", default="predictors-out", show_default=True, help="folder for parquet, csv and png")
 @click.option("--quiet", is_flag=True, help="no progress bars")
@@ -357,9 +467,21 @@ def predictors_evaluate_cmd(names, data, dataset, train_sizes, test_size, fideli
     """Run the White et al. 2021 evaluation protocol and write results.parquet, summary.csv, kendall_tau.png."""
     from fastnas.predictors.evaluate_report import run
 
-    def ints(s):
-        return None if s is None else [int(v) for v in s.split(",") if v.strip()]
+    from fastnas._extras import predictor_missing
 
+    def ints(s):
+        try:
+            return None if s is None else [int(v) for v in s.split(",") if v.strip()]
+        except ValueError:
+            raise click.BadParameter(f"expected comma-separated integers, got {s!r}") from None
+
+    if names is None:  # the default runs what this installation can run, and says what it skips
+        chosen = [n for n in ("blr", "gp", "rf", "xgb", "lgb") if predictor_missing(n) is None]
+        for n in ("blr", "gp", "rf", "xgb", "lgb"):
+            if n not in chosen:
+                click.echo(f"skipping {n}: {predictor_missing(n)}", err=True)
+        names = ",".join(chosen)
+    _writable_dir(out, "--out")
     try:
         _, summ = run([n.strip() for n in names.split(",") if n.strip()], data, dataset=dataset, out=out,
                       train_sizes=ints(train_sizes), test_size=test_size, fidelities=ints(fidelities), seeds=seeds,
@@ -377,17 +499,20 @@ def predictors_evaluate_cmd(names, data, dataset, train_sizes, test_size, fideli
 @click.option("--space", default="nb201", show_default=True, help="cell search space")
 @click.option("--budget", default="30m", show_default=True, help="wall-clock budget, e.g. 30m, 90s, 1h")
 @click.option("--algorithm", default="bananas", show_default=True, help="fastnas.search algorithm")
-@click.option("--epochs", default=12, show_default=True, type=int, help="epochs per candidate")
-@click.option("--width", default=8, show_default=True, type=int, help="channels of the first stage")
+@click.option("--epochs", default=12, show_default=True, type=click.IntRange(min=1), help="epochs per candidate")
+@click.option("--width", default=8, show_default=True, type=click.IntRange(min=1),
+              help="channels of the first stage")
 @click.option("--proxy", default="synflow", show_default=True, help="zero-cost proxy for pre-screening")
-@click.option("--prescreen", "n_prescreen", default=200, show_default=True, type=int,
+@click.option("--prescreen", "n_prescreen", default=200, show_default=True, type=click.IntRange(min=0),
               help="cells scored by the proxy before any training")
-@click.option("--max-candidates", default=None, type=int, help="stop after this many trained candidates")
+@click.option("--max-candidates", default=None, type=click.IntRange(min=1), help="stop after this many trained candidates")
 @click.option("--no-early-stop", is_flag=True, help="train every candidate for all epochs")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 (default: CUDA when available)")
-@click.option("--threads", default=None, type=int, help="torch CPU threads (1 avoids oversubscription on shared machines)")
-@click.option("--workers", default=1, show_default=True, type=int, help="candidates trained in parallel (Ray)")
+@click.option("--threads", default=None, type=click.IntRange(min=1),
+              help="torch CPU threads (1 avoids oversubscription on shared machines)")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="candidates trained in parallel (Ray)")
 @click.option("--out", "out_dir", default="automl-out", show_default=True,
               help="checkpoint and report folder (a rerun with the same settings resumes)")
 @click.option("--fresh", is_flag=True, help="ignore a checkpoint in --out and start over")
@@ -395,15 +520,15 @@ def predictors_evaluate_cmd(names, data, dataset, train_sizes, test_size, fideli
 def automl_cmd(data_path, space, budget, algorithm, epochs, width, proxy, n_prescreen, max_candidates,
                no_early_stop, seed, device, threads, workers, out_dir, fresh, quiet):
     """Search a network for your image dataset (zero-cost pre-screening + NAS with real training)."""
-    import numpy as np
-
     from fastnas import automl
+    from fastnas._safeload import npz_arrays
 
-    with np.load(data_path, allow_pickle=False) as f:
-        missing = [k for k in ("X", "y") if k not in f.files]
-        if missing:
-            raise click.BadParameter(f"{data_path} lacks array(s) {missing}; it has {f.files}", param_hint="--data")
-        X, y = f["X"], f["y"]
+    try:
+        arrays = npz_arrays(data_path, ("X", "y"), "data file")
+    except ValueError as exc:
+        raise click.BadParameter(_one_line(exc), param_hint="--data") from None
+    X, y = arrays["X"], arrays["y"]
+    _writable_dir(out_dir, "--out")
     try:
         res = automl.run(X, y, space=space, budget=budget, algorithm=algorithm, epochs=epochs, width=width,
                          proxy=proxy, n_prescreen=n_prescreen, max_candidates=max_candidates,

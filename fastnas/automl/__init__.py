@@ -2,8 +2,12 @@
 early stopping, checkpoint/resume and a report (``run``; CLI ``fastnas automl``)."""
 from __future__ import annotations
 
-from ._budget import parse_budget
-from ._run import AutoMLResult, run
-from ._stopping import MedianStopping
+from .._extras import require as _require
+
+_require("torch", "fastnas.automl")  # else: MissingExtraError saying pip install "fastnas[torch]"
+
+from ._budget import parse_budget  # noqa: E402
+from ._run import AutoMLResult, run  # noqa: E402
+from ._stopping import MedianStopping  # noqa: E402
 
 __all__ = ["run", "AutoMLResult", "MedianStopping", "parse_budget"]

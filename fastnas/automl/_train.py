@@ -60,13 +60,12 @@ def train_candidate(space, cells, d: dict, *, num_classes: int, in_channels: int
 def load_trained(space, cells, rec: dict, *, num_classes: int, in_channels: int, build_kw: dict,
                  checkpoint: Path | None):
     """Rebuild a candidate trained in an earlier session and load its saved weights (``weights_only``)."""
-    import torch
-
     from .. import models
+    from .._safeload import torch_load_plain
 
     model = models.build(space, cells, num_classes=num_classes, in_channels=in_channels, **build_kw)
     if checkpoint is None:
         raise RuntimeError("the best candidate was trained in an earlier session but no out_dir holds its weights")
     path = _weights_path(checkpoint / f"cand{rec['index']:04d}_{rec['key']}.pt")
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    model.load_state_dict(torch_load_plain(path, "saved weights"))
     return model.eval()

@@ -28,5 +28,8 @@ def __getattr__(name):
     if name in _LAZY:
         import importlib
 
+        from .._extras import require
+
+        require("torch", f"fastnas.models.{name}")  # else: MissingExtraError saying pip install "fastnas[torch]"
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'fastnas.models' has no attribute {name!r}")

@@ -81,6 +81,9 @@ def build(space, cell, *, num_classes: int = 10, in_channels: int = 3, width: in
     >>> all(bool((a == b).all()) for a, b in zip(net.parameters(), again.parameters()))
     True
     """
+    from .._extras import require
+
+    require("torch", "fastnas.models.build")  # else: MissingExtraError saying pip install "fastnas[torch]"
     name = space_name(space)
     if name == "nb201":
         from .nb201 import NB201Network

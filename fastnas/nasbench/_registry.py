@@ -93,6 +93,9 @@ def load(name: str, dataset: str | None = None, *, root=None, progress: bool = T
     """
     name = str(name).lower()
     found = [d for b, d, _ in available(root) if b == name]
+    if not found and name not in DATASETS:
+        raise ValueError(f"unknown benchmark {name!r}; known: {sorted(DATASETS)}, "
+                         f"found on disk: {sorted({b for b, _, _ in available(root)})}")
     if dataset is None:
         if len(set(found)) == 1:
             dataset = found[0]

@@ -83,8 +83,11 @@ def _read_pth(path: Path):
     if torch is not None:
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:
-            raise FormatError(f"{path}: not a readable NAS-Bench-201 .pth file ({type(exc).__name__}: {exc})") from exc
+        except Exception as exc:  # scrub: never pass on torch's advice to load with weights_only=False
+            from .._safeload import scrub
+
+            raise FormatError(f"{path}: not a readable NAS-Bench-201 .pth file "
+                              f"({type(exc).__name__}: {scrub(str(exc))})") from None
     # without torch: a zip-format torch file stores the object pickle as <archive>/data.pkl
     try:
         with zipfile.ZipFile(path) as z:

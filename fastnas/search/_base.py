@@ -386,8 +386,14 @@ class Optimizer:
 
 def read_state(path) -> dict:
     """Read a state written by ``Optimizer.save`` (arrays loaded with ``allow_pickle=False``)."""
-    with np.load(path, allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except ValueError:  # numpy's message advises loading with allow_pickle=True: never pass that on
+        raise ValueError(f"{path}: not an optimizer state written by Optimizer.save (fastnas reads only .npz "
+                         "files of plain numeric arrays, never pickles)") from None
+    if "__header__" not in arrays:
+        raise ValueError(f"{path}: not an optimizer state written by Optimizer.save (no header)")
     header = json.loads(arrays.pop("__header__").tobytes().decode())
 
     def dec(v):

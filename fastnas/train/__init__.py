@@ -6,9 +6,13 @@ atomic per-epoch checkpoints with exact resume, CPU or CUDA, deterministic under
 """
 from __future__ import annotations
 
-from ._callbacks import PatienceStop, PredictedStop, ThresholdStop
-from ._fit import fit
-from ._fit_graph import fit_graph
-from ._result import Curves, TrainResult
+from .._extras import require as _require
+
+_require("torch", "fastnas.train")  # else: MissingExtraError saying pip install "fastnas[torch]"
+
+from ._callbacks import PatienceStop, PredictedStop, ThresholdStop  # noqa: E402
+from ._fit import fit  # noqa: E402
+from ._fit_graph import fit_graph  # noqa: E402
+from ._result import Curves, TrainResult  # noqa: E402
 
 __all__ = ["fit", "fit_graph", "TrainResult", "Curves", "PatienceStop", "ThresholdStop", "PredictedStop"]

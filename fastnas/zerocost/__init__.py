@@ -9,6 +9,10 @@ torch is an optional dependency: importing this package needs it.
 """
 from __future__ import annotations
 
+from .._extras import require as _require
+
+_require("torch", "fastnas.zerocost")  # else: MissingExtraError saying pip install "fastnas[torch]"
+
 from ._activation import epe_nas, jacob_cov, nwot, zen
 from ._data import check_xy
 from ._gradient import fisher, grad_norm, grasp, plain, snip, synflow
