@@ -22,7 +22,7 @@ def test_cheap_optimizer_contract(algo, space):
 
 @pytest.mark.parametrize("algo, params", [
     ("bananas", {"n_init": 4, "epochs": 5, "n_candidates": 10}),
-    ("bonas", {"n_init": 4, "n_candidates": 10}),
+    ("bonas", {"n_init": 4, "n_candidates": 10, "epochs": 5}),
     ("gp_bo", {"n_init": 4, "n_candidates": 10}),
     ("npenas", {"n_init": 4, "n_candidates": 10}),
 ])

@@ -24,7 +24,7 @@ TORCH_MODELS = [
     ("mlp", {"epochs": 60}),
     ("bananas", {"epochs": 40, "n_members": 2}),
 ]
-GRAPH_MODELS = [("gcn", {"epochs": 100, "lr": 1e-2}), ("bonas", {"epochs": 100, "lr": 1e-2})]
+GRAPH_MODELS = [("gcn", {"epochs": 100, "lr": 1e-2}), ("bonas", {"epochs": 100, "lr": 1e-2, "target_transform": "minmax"})]
 
 
 @pytest.fixture(scope="module")
