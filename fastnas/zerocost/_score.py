@@ -125,37 +125,62 @@ def _resolve_group(group_size, dev: torch.device) -> int:
     return int(group_size)
 
 
-def _grouped_synflow_loop(make_model, n, *, dev, base, keys, group, input_shape, progress):
-    """synflow, ``group`` networks per grouped pass (NB201 networks; others one at a time)."""
+def _grouped_loop(make_model, n, proxies, x, y, *, dev, base, keys, group, input_shape, num_classes, progress):
+    """``group`` networks per grouped pass: synflow (``_grouped``) and the proxies of
+    ``_grouped_nb201.GROUPED_PROXIES`` on NB201 networks; any other proxy, and networks of another
+    structure (``TypeError`` from the grouped builders), one network at a time."""
     from ._grouped import synflow_nb201_grouped
+    from ._grouped_nb201 import GROUPED_PROXIES, grouped_nb201_proxies
 
-    values, times = np.full(n, np.nan), np.zeros(n)
+    values = {p: np.full(n, np.nan) for p in proxies}
+    times = {p: np.zeros(n) for p in proxies}
+    together = [p for p in proxies if p in GROUPED_PROXIES]
     fork_devices = [dev] if dev.type == "cuda" else []
     starts = range(0, n, group)
     if progress:
         from tqdm.auto import tqdm
 
-        starts = tqdm(starts, desc=f"zero-cost synflow (groups of {group})", unit="group")
+        starts = tqdm(starts, desc=f"zero-cost {','.join(proxies)} (groups of {group})", unit="group")
+
+    def timed(fn):
+        t0 = time.perf_counter()
+        out = fn()
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+        return out, time.perf_counter() - t0
+
     for start in starts:
-        idx = range(start, min(start + group, n))
-        nets = []
+        idx = list(range(start, min(start + group, n)))
+        nets, seeds = [], []
         for i in idx:
             s = row_seed(base, i if keys is None else int(keys[i]))
             with torch.random.fork_rng(devices=fork_devices):
                 torch.manual_seed(s)
                 nets.append(make_model(i, s))
-        t0 = time.perf_counter()
-        try:
-            v = synflow_nb201_grouped(nets, input_shape, dev)
-        except TypeError:  # not a set of NB201 networks: the one-at-a-time definition
-            ones = torch.ones((1, *input_shape), device=dev)
-            v = np.array([_gradient.synflow(m.to(dev), ones) for m in nets])
-        if dev.type == "cuda":
-            torch.cuda.synchronize(dev)
-        values[start:start + len(nets)] = v
-        times[start:start + len(nets)] = (time.perf_counter() - t0) / len(nets)
-    source = describe_data(None, batch_size=1, input_shape=input_shape, num_classes=1, seed=base, needed=False)
-    return {"synflow": _report_nonfinite("synflow", values)}, {"synflow": times}, source
+            seeds.append(s)
+        rest = [p for p in proxies if p not in together and p != "synflow"]
+        if "synflow" in proxies:
+            try:
+                v, dt = timed(lambda: synflow_nb201_grouped(nets, input_shape, dev))
+                values["synflow"][idx], times["synflow"][idx] = v, dt / len(nets)
+            except TypeError:  # not a set of NB201 networks: the one-at-a-time definition
+                rest.insert(0, "synflow")
+        if together:
+            try:
+                got, dt = timed(lambda: grouped_nb201_proxies(nets, x, y, together, num_classes=num_classes,
+                                                             device=dev))
+                for p in together:
+                    values[p][idx], times[p][idx] = got[p], dt / (len(nets) * len(together))
+            except TypeError:
+                rest = together + rest
+        plan = _plan(rest)
+        for k, (i, s) in enumerate(zip(idx, seeds)):
+            model = nets[k].to(dev)
+            for names in plan:
+                got, dt = timed(lambda: _apply_group(names, copy.deepcopy(model), x, y, num_classes, s))
+                for p in names:
+                    values[p][i], times[p][i] = got[p], dt / len(names)
+    return {p: _report_nonfinite(p, values[p]) for p in proxies}, times
 
 
 def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Sequence[str], data, *,
@@ -169,11 +194,11 @@ def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Se
         warn_synthetic_once(uses_data, data)
     source = describe_data(data, batch_size=batch_size, input_shape=input_shape, num_classes=num_classes,
                            seed=base, needed=bool(uses_data))
-    if group > 1 and list(proxies) == ["synflow"]:
-        return _grouped_synflow_loop(make_model, n, dev=dev, base=base, keys=keys, group=group,
-                                     input_shape=input_shape, progress=progress)
     x, y = minibatch(data, batch_size=batch_size, input_shape=input_shape, num_classes=num_classes,
                      seed=row_seed(base, 2**63), device=dev)
+    if group > 1:
+        return (*_grouped_loop(make_model, n, list(proxies), x, y, dev=dev, base=base, keys=keys, group=group,
+                               input_shape=input_shape, num_classes=num_classes, progress=progress), source)
     values = {p: np.full(n, np.nan) for p in proxies}
     times = {p: np.zeros(n) for p in proxies}
     plan = _plan(proxies)
@@ -246,9 +271,12 @@ def score(space, cells, proxy: str, data=None, device=None, seed=0, batch_size: 
         Also return the per-cell compute time of the proxy in seconds (network construction excluded;
         in grouped mode each cell gets its group's time divided by the group's size).
     group_size : int, optional
-        synflow only: score this many NB201 networks in one grouped forward/backward pass (stacked
-        channels, ``groups=B`` convolutions; same values as one at a time). Default 64 on CUDA, 1 (off)
-        on CPU, where grouped convolutions measured slower.
+        Score this many NB201 networks per grouped forward/backward pass (channels stacked, ``groups=B``
+        convolutions, a 0/1 mask per edge op; ``_grouped.py`` for synflow, ``_grouped_nb201.py`` for snip,
+        plain, grad_norm, fisher, jacob_cov, epe_nas, nwot and grasp). Same values as one network at a time
+        (to round-off: float64 tests agree to 1e-12); zen and the static proxies, and networks of other
+        spaces, are still computed one at a time. Default 64 on CUDA, 1 (off) on CPU, where grouped
+        convolutions measured slower (see benchmarks/README.md).
     **build_kw
         Passed to ``fastnas.models.build`` (e.g. ``width=``).
 
@@ -309,7 +337,7 @@ def score_models(models_: Sequence[nn.Module], proxy: str, data=None, device=Non
 
 def score_table(space, cells, proxies: Sequence[str] = tuple(PROXIES), data=None, device=None, seed=0,
                 batch_size: int = 64, progress: bool = False, *, num_classes: int | None = None,
-                input_shape: tuple[int, ...] | None = None, **build_kw):
+                input_shape: tuple[int, ...] | None = None, group_size: int | None = None, **build_kw):
     """Several proxies at once (each network built once): a pandas DataFrame with one column per proxy,
     a ``time_<proxy>`` column of seconds, and a ``data`` column (also ``df.attrs["data"]``) naming the
     minibatch the data-dependent proxies saw (e.g. ``"synthetic: N(0, 1) inputs (64, 3, 32, 32), ..."``
@@ -336,7 +364,7 @@ def score_table(space, cells, proxies: Sequence[str] = tuple(PROXIES), data=None
 
     vals, times, source = _score_loop(make, len(cells), names, data, device=device, seed=seed,
                                       batch_size=batch_size, progress=progress, num_classes=nc, input_shape=shape,
-                                      keys=cell_keys(cells))
+                                      keys=cell_keys(cells), group_size=group_size)
     cols = {p: vals[p] for p in names}
     cols.update({f"time_{p}": times[p] for p in names})
     df = pd.DataFrame(cols)
