@@ -86,7 +86,7 @@ def main() -> None:
         ldata = EvalData.from_lc_file(lc)
         n = len(ldata)
         preds = {k: make(k) for k in ("sotl", "sotle", "sotl_ema", "early_stop_acc", "early_stop_loss")}
-        preds["lce"] = make("lce", final_epoch=ldata.total_epochs, scale=100.0)
+        preds["lce_fast"] = make("lce_fast", final_epoch=ldata.total_epochs, scale=100.0)
         T = ldata.total_epochs
         ldf = evaluate(preds, ldata, test_size=max(2, n // 2), fidelities=sorted({1, max(1, T // 4), max(1, T // 2)}),
                        seeds=10, progress=False)

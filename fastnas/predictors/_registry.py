@@ -31,7 +31,9 @@ PREDICTORS: dict[str, tuple[str, str, str]] = {
     "sotl_ema_naslib": ("fastnas.predictors.lc", "SoTLEMANASLib", "learning-curve"),
     "early_stop_acc": ("fastnas.predictors.lc", "EarlyStopValAcc", "learning-curve"),
     "early_stop_loss": ("fastnas.predictors.lc", "EarlyStopValLoss", "learning-curve"),
-    "lce": ("fastnas.predictors.lce", "LCE", "learning-curve"),
+    "lce": ("fastnas.predictors.lce_m", "LCEM", "learning-curve"),
+    "lce_m": ("fastnas.predictors.lce_m", "LCEMNASLib", "learning-curve"),
+    "lce_fast": ("fastnas.predictors.lce", "LCEFast", "learning-curve"),
     "lcsvr": ("fastnas.predictors.lcsvr", "LcSVR", "learning-curve"),
     # zero-cost
     "zc_table": ("fastnas.predictors.zerocost", "ZeroCostTable", "zero-cost"),

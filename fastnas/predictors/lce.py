@@ -1,6 +1,9 @@
-"""LCE: learning-curve extrapolation by a weighted ensemble of parametric curve models
-(Domhan, Springenberg & Hutter 2015, "Speeding up automatic hyperparameter optimization of deep neural
-networks by extrapolation of learning curves").
+"""LCE-fast: a closed-form, batched stand-in for learning-curve extrapolation by a weighted ensemble of
+parametric curve models, after Domhan, Springenberg & Hutter 2015 ("Speeding up automatic hyperparameter
+optimization of deep neural networks by extrapolation of learning curves"). NOT the paper's method:
+five families instead of eleven and likelihood weights instead of the paper's MCMC posterior over the
+weighted combination -- that method is ``fastnas.predictors.lce_m.LCEM`` (registry name ``lce``); this
+one is registered as ``lce_fast``. ``LCE`` remains an alias of ``LCEFast`` for existing imports.
 
 Each model ``f_k(x; theta)`` of the validation accuracy (as a fraction) over epoch ``x`` is fitted to
 the observed part of every curve by least squares, all curves at once: a batched Levenberg-Marquardt
@@ -103,8 +106,9 @@ def fit_curves(f, x, y, P0, iters: int = 60):
     return P, cur / y.shape[1]
 
 
-class LCE(CurvePredictor):
-    """Parametric learning-curve ensemble extrapolated to ``final_epoch``.
+class LCEFast(CurvePredictor):
+    """Parametric learning-curve ensemble extrapolated to ``final_epoch`` (closed-form weights; see the
+    module docstring for how it differs from Domhan et al.'s MCMC method).
 
     Parameters
     ----------
@@ -117,7 +121,7 @@ class LCE(CurvePredictor):
     >>> import numpy as np
     >>> x = np.arange(1, 21.0)
     >>> acc = np.vstack([90 - 60 * x ** -0.7, 80 - 50 * x ** -0.7])
-    >>> p = LCE(final_epoch=200).predict(Curves(val_acc=acc))
+    >>> p = LCEFast(final_epoch=200).predict(Curves(val_acc=acc))
     >>> bool(p[0] > p[1] and abs(p[0] - (90 - 60 * 200 ** -0.7)) < 1.0)
     True
     """
@@ -160,3 +164,7 @@ class LCE(CurvePredictor):
         tot = w.sum(axis=0)
         ens = np.where(anyv, (w * preds).sum(axis=0) / np.where(tot > 0, tot, 1.0), acc[:, -1])
         return ens * float(self.scale)
+
+
+#: alias kept for existing imports (``fastnas.search.lc_extrapolation``): the fast variant, not Domhan et al.'s
+LCE = LCEFast
