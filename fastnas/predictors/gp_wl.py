@@ -101,15 +101,27 @@ def wl_features(graphs, h: int) -> list[list[Counter]]:
 
 
 def wl_kernel(fa, fb, optimal_assignment: bool = False) -> np.ndarray:
-    """Unnormalised WL kernel matrix between two lists of ``wl_features``."""
+    """Unnormalised WL kernel matrix between two lists of ``wl_features``: per iteration, the count
+    vectors over the union of labels; the dot product, or (optimal assignment) the histogram
+    intersection ``sum_l min(a_l, b_l) = sum_{t >= 1} sum_l [a_l >= t][b_l >= t]``."""
     K = np.zeros((len(fa), len(fb)))
-    for i, a in enumerate(fa):
-        for j, b in enumerate(fb):
-            s = 0.0
-            for ca, cb in zip(a, b):
-                keys = ca.keys() & cb.keys()
-                s += sum(min(ca[k], cb[k]) for k in keys) if optimal_assignment else sum(ca[k] * cb[k] for k in keys)
-            K[i, j] = s
+    n_it = min(len(fa[0]), len(fb[0])) if len(fa) and len(fb) else 0
+    for it in range(n_it):
+        vocab = {}
+        for g in (*fa, *fb):
+            for k in g[it]:
+                vocab.setdefault(k, len(vocab))
+        A = np.zeros((len(fa), len(vocab)))
+        B = np.zeros((len(fb), len(vocab)))
+        for M, gs in ((A, fa), (B, fb)):
+            for i, g in enumerate(gs):
+                for k, c in g[it].items():
+                    M[i, vocab[k]] = c
+        if optimal_assignment:
+            for t in range(1, int(max(A.max(initial=0), B.max(initial=0))) + 1):
+                K += (A >= t).astype(np.float64) @ (B >= t).astype(np.float64).T
+        else:
+            K += A @ B.T
     return K
 
 
