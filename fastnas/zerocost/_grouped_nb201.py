@@ -132,7 +132,8 @@ class GroupedNB201:
             if all(isinstance(m, ResidualReduction) for m in mods):
                 if not all(isinstance(m.downsample, nn.Sequential) for m in mods):
                     raise TypeError("only stride-2 residual reductions are supported")
-                self.plan.append(("reduce", stack([m.conv_a for m in mods], True), stack([m.conv_b for m in mods], True),
+                self.plan.append(("reduce", stack([m.conv_a for m in mods], True),
+                                  stack([m.conv_b for m in mods], True),
                                   stack([m.downsample[1] for m in mods], False, bn=False)))
             elif all(isinstance(m, NB201Cell) for m in mods):
                 codes = np.array([m.codes for m in mods])  # (B, 6)
