@@ -180,3 +180,13 @@ def test_damaged_file_is_refused(tmp_path):
         b.query(b.space.sample(1, seed=0))
     problems = dict(verify("nb301", root=tmp_path))["nb301/cifar10"]
     assert any("weights.npz" in p for p in problems)
+
+
+def test_docs_python_blocks_run():
+    import pathlib
+    import re
+
+    doc = pathlib.Path(__file__).resolve().parents[2] / "docs" / "nb301.md"
+    ns: dict = {"__name__": "docs_nb301"}
+    for i, block in enumerate(re.findall(r"```python\n(.*?)```", doc.read_text(), flags=re.S)):
+        exec(compile(block, f"docs/nb301.md block {i}", "exec"), ns)
