@@ -266,8 +266,8 @@ class NB301Surrogate:
         """The surrogate's categorical input ``(N, 34)`` int32 of a batch of cells (see ``nb301_encoding``)."""
         return cells_to_x_cat(cells)
 
-    def query(self, cells, metric: str = "accuracy", split: str | None = "valid", epoch=98, *,
-              return_cost: bool = False):
+    def query(self, cells, metric: str = "accuracy", split: str | None = "valid", seed="mean", epoch=None,
+              missing: str = "raise", rng=None, return_cost: bool = False):
         """Surrogate predictions, one per cell, at one epoch or one epoch per cell.
 
         Parameters
@@ -276,8 +276,13 @@ class NB301Surrogate:
         metric : ``"accuracy"`` (percent), ``"loss"`` (validation cross-entropy), ``"runtime"`` (seconds of
             training up to ``epoch``) or ``"runtime_increase"`` (seconds).
         split : ``"valid"`` (the only split the surrogate predicts); ignored for the runtimes.
-        epoch : int or (N,) ints in 1..98 (default 98, the last one); ``None`` means 98. Outside is a
+        seed : ``"mean"`` only: the surrogate is deterministic and has no per-seed values (``"sample"`` or a
+            seed position raise ``ValueError``). Present so that calls written for ``Benchmark.query`` work.
+        epoch : int or (N,) ints in 1..98; ``None`` (default) means 98, the last one. Outside is a
             ``ValueError``.
+        missing : ``"raise"`` or ``"nan"``; every valid DARTS cell has a prediction, so nothing is missing
+            (invalid cells raise either way).
+        rng : unused (no sampling); accepted for the same reason as ``seed``.
         return_cost : also return the surrogate's runtime up to ``epoch`` (seconds, float64).
 
         Returns
@@ -292,6 +297,11 @@ class NB301Surrogate:
             Unknown metric or split, epochs outside 1..98, invalid cells, an epoch array of the wrong length.
         """
         col, scale, _ = self._metric(metric, split)
+        if not (isinstance(seed, str) and seed == "mean"):
+            raise ValueError(f"the nb301 surrogate is deterministic and holds no per-seed values: seed must be "
+                             f"'mean', not {seed!r}")
+        if missing not in ("raise", "nan"):
+            raise ValueError(f"missing must be 'raise' or 'nan', got {missing!r}")
         e = _check_epochs(EPOCHS[1] if epoch is None else epoch)
         x = cells_to_x_cat(cells)
         if e.ndim == 0:

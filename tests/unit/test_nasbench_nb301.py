@@ -165,6 +165,13 @@ def test_bad_arguments(bench):
         bench.query(cells, split="test")
     with pytest.raises(TypeError):
         bench.query(np.zeros((2, 2, 8)))
+    with pytest.raises(ValueError, match="deterministic"):
+        bench.query(cells, seed="sample")
+    with pytest.raises(ValueError, match="deterministic"):
+        bench.query(cells, seed=1)
+    # the Benchmark.query signature works positionally too
+    np.testing.assert_array_equal(bench.query(cells, "accuracy", "valid", "mean", 10, "raise", None),
+                                  bench.query(cells, epoch=10))
 
 
 def test_damaged_file_is_refused(tmp_path):
