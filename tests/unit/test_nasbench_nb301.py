@@ -6,6 +6,8 @@ import shutil
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
 from fastnas.nasbench import load, load_zc
@@ -56,6 +58,20 @@ def test_x_cat_matches_named_reference_and_round_trips():
     np.testing.assert_array_equal(back.inputs, inp)
     np.testing.assert_array_equal(back.ops, ops)
     np.testing.assert_array_equal(cells_to_x_cat(back), x)  # x_cat -> cells -> x_cat is the identity
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 8))
+def test_x_cat_round_trip_property(seed, n):
+    space = DARTS()
+    cells = space.sample(n, seed=seed)
+    x = cells_to_x_cat(cells)
+    # exactly 2 active edges per node, 8 per cell; pair codes in range
+    assert ((x[:, :14] != 0).sum(1) == 8).all() and ((x[:, 14:28] != 0).sum(1) == 8).all()
+    assert ((x[:, 28:] >= 1) & (x[:, 28:] <= np.array([3, 6, 10, 3, 6, 10]))).all()
+    back = x_cat_to_cells(x)
+    np.testing.assert_array_equal(space.key(back), space.key(cells))
+    np.testing.assert_array_equal(cells_to_x_cat(back), x)
 
 
 def test_x_cat_hand_example():
