@@ -49,6 +49,18 @@ def show_config(file=None) -> dict:
         print(f"  backend {b:7s} {status}", file=out)
     for op, b in cfg["ops"].items():
         print(f"  {op:32s} {b}", file=out)
+    import importlib.util
+
+    from ._extras import EXTRAS, install_hint
+
+    cfg["extras"] = {}
+    for mod in ("torch", "xgboost", "lightgbm", "ray"):
+        try:
+            found = importlib.util.find_spec(mod) is not None
+        except (ImportError, ValueError):
+            found = False
+        cfg["extras"][mod] = "installed" if found else f"missing ({install_hint(mod)})"
+        print(f"  extra {EXTRAS[mod]:6s} {mod:10s} {cfg['extras'][mod]}", file=out)
     return cfg
 
 
