@@ -187,3 +187,172 @@ class GCNPredictor(Predictor):
         for k in ("n_features_in_", "n_nodes_", "n_graphs_"):
             setattr(self, k, int(state[k]))
         self.y_mean_, self.y_scale_ = float(state["y_mean_"]), float(state["y_scale_"])
+
+
+class NeuralPredictorGCN(Predictor):
+    """The GCN of the Neural Predictor (Wen et al. 2020, "Neural predictor for neural architecture search",
+    ECCV), as written in ultmaster/neuralpredictor.pytorch and used by naszilla (``gcn/model.py``,
+    ``gcn/train_gcn.py``) and NASLib (the ``gcn`` predictor).
+
+    Definition: the propagation matrix is ``P = rownorm(A + I)`` (``A[i, j] = 1`` for an edge i -> j); each
+    of ``n_layers`` = 4 directed graph convolutions of width 144 computes
+    ``x <- dropout((relu(P x W1) + relu(rownorm(P^T) x W2)) / 2)`` (Xavier-uniform ``W1, W2``, no bias,
+    dropout 0.1); the graph feature is the sum over nodes divided by the number of real vertices; the head
+    is ``Linear(144, 128, bias=False) -> dropout -> Linear(128, 1, bias=False)`` (torch's default init).
+    Training: MSE on standardised targets (the training mean and standard deviation, as NASLib; the original
+    used fixed NB101 constants), Adam lr 1e-4, weight decay 3e-4, batch 7 with the last incomplete batch
+    dropped, 300 epochs, cosine annealing of the learning rate per epoch.
+
+    Input: a ``gcn`` encoding (one-hot operations and adjacency; a row-normalised adjacency with self-loops
+    is turned back into 0/1 edges). Randomness (weights, shuffles, dropout) comes only from ``seed``.
+
+    Parameters
+    ----------
+    space, encoding : used when given ``Cells``
+    hidden, n_layers, linear_hidden, dropout : network (144, 4, 128, 0.1)
+    lr, weight_decay, epochs, batch_size : training (1e-4, 3e-4, 300, 7)
+    seed : int, numpy Generator or None
+    n_threads : torch threads during fit/predict
+
+    Raises
+    ------
+    ValueError
+        Fewer training cells than ``batch_size`` (no complete batch), or features that are not a gcn
+        encoding.
+
+    >>> from fastnas.spaces import get_space
+    >>> sp = get_space("nb201"); c = sp.sample(20, seed=0)
+    >>> import numpy as np; y = np.linspace(80, 90, 20)
+    >>> NeuralPredictorGCN(space=sp, epochs=2, seed=0).fit(c, y).predict(c[:3]).shape
+    (3,)
+    """
+
+    has_uncertainty = False
+    min_train_size = 2
+
+    def __init__(self, *, space=None, encoding="gcn", hidden=144, n_layers=4, linear_hidden=128, dropout=0.1,
+                 lr=1e-4, weight_decay=3e-4, epochs=300, batch_size=7, seed=None, n_threads=1):
+        self.space = space
+        self.encoding = encoding
+        self.hidden = hidden
+        self.n_layers = n_layers
+        self.linear_hidden = linear_hidden
+        self.dropout = dropout
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.seed = seed
+        self.n_threads = n_threads
+
+    def _features(self, X) -> np.ndarray:
+        from ..spaces._cells import Cells
+
+        if isinstance(X, Cells) and self.space is not None:
+            F, V = flatten_gcn(self.space.encode(X, self.encoding))
+            if V is not None:
+                self._enc_nodes = V
+            return super()._features(F)
+        return super()._features(X)
+
+    def _graphs(self, F):
+        """(ops (N, V, F), P (N, V, V), P_inv (N, V, V), n_vertices (N,)) float32."""
+        V = self.n_nodes_
+        nf = F.shape[1] - V * V
+        ops = F[:, :nf].reshape(len(F), V, nf // V).astype(np.float32)
+        A = F[:, nf:].reshape(-1, V, V)
+        adj = ((A > 0) & ~np.eye(V, dtype=bool)).astype(np.float64)
+        P = adj + np.eye(V)
+        P = P / P.sum(axis=2, keepdims=True)
+        PT = P.transpose(0, 2, 1)
+        Pinv = PT / PT.sum(axis=2, keepdims=True)
+        nv = np.maximum((ops.sum(axis=2) > 0).sum(axis=1), 1).astype(np.float32)
+        return ops, P.astype(np.float32), Pinv.astype(np.float32), nv
+
+    def _init(self, torch, n_feat, gen):
+        H, L, M = int(self.hidden), int(self.n_layers), int(self.linear_hidden)
+        params = []
+        for i in range(L):
+            fi = n_feat if i == 0 else H
+            lim = np.sqrt(6.0 / (fi + H))
+            for _ in range(2):
+                params.append(((torch.rand(fi, H, generator=gen) * 2 - 1) * lim).requires_grad_())
+        b1, b2 = 1.0 / np.sqrt(H), 1.0 / np.sqrt(M)
+        params.append(((torch.rand(H, M, generator=gen) * 2 - 1) * b1).requires_grad_())
+        params.append(((torch.rand(M, 1, generator=gen) * 2 - 1) * b2).requires_grad_())
+        return params
+
+    def _forward(self, torch, params, ops, P, Pinv, nv, gen=None):
+        p = float(self.dropout)
+
+        def drop(x):
+            if gen is None or p == 0:
+                return x
+            return x * (torch.rand(x.shape, generator=gen) >= p) / (1 - p)
+
+        x = ops
+        for i in range(int(self.n_layers)):
+            W1, W2 = params[2 * i], params[2 * i + 1]
+            x = drop((torch.relu(P @ (x @ W1)) + torch.relu(Pinv @ (x @ W2))) / 2)
+        g = x.sum(dim=1) / nv[:, None]
+        return (drop(g @ params[-2]) @ params[-1])[:, 0]
+
+    def _fit(self, F, y):
+        import torch
+
+        from .._rng import as_generator
+        from ._torchnet import threads
+
+        V = getattr(self, "_enc_nodes", None) or getattr(self.space, "gcn_nodes", None)
+        if V is None:
+            g, V = infer_layout(F)
+            if g != 1:
+                raise ValueError("NeuralPredictorGCN takes one graph per row (not DARTS's two cells)")
+        if F.shape[1] - V * V <= 0 or (F.shape[1] - V * V) % V:
+            raise ValueError(f"{F.shape[1]} features are not a gcn encoding with {V} nodes")
+        self.n_nodes_ = int(V)
+        bs = int(self.batch_size)
+        if len(F) < bs:
+            raise ValueError(f"NeuralPredictorGCN drops incomplete batches: needs at least batch_size={bs} "
+                             f"training cells, got {len(F)}")
+        rng = as_generator(self.seed)
+        gen = torch.Generator().manual_seed(int(rng.integers(0, 2**63)))
+        self.y_mean_, self.y_scale_ = float(y.mean()), float(y.std()) or 1.0
+        ops, P, Pinv, nv = (torch.as_tensor(a) for a in self._graphs(F))
+        Y = torch.as_tensor((y - self.y_mean_) / self.y_scale_, dtype=torch.float32)
+        with threads(self.n_threads):
+            params = self._init(torch, ops.shape[2], gen)
+            opt = torch.optim.Adam(params, lr=float(self.lr), weight_decay=float(self.weight_decay))
+            n, E = len(F), int(self.epochs)
+            for ep in range(E):
+                for grp in opt.param_groups:  # CosineAnnealingLR(T_max=epochs), stepped per epoch
+                    grp["lr"] = float(self.lr) * (1 + np.cos(np.pi * ep / E)) / 2
+                perm = torch.as_tensor(rng.permutation(n))
+                for s in range(0, n - bs + 1, bs):  # drop_last
+                    idx = perm[s:s + bs]
+                    pred = self._forward(torch, params, ops[idx], P[idx], Pinv[idx], nv[idx], gen)
+                    loss = ((pred - Y[idx]) ** 2).mean()
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+        self.weights_ = [q.detach().numpy().copy() for q in params]
+
+    def _predict(self, F):
+        import torch
+
+        from ._torchnet import threads
+
+        ops, P, Pinv, nv = (torch.as_tensor(a) for a in self._graphs(F))
+        with threads(self.n_threads), torch.no_grad():
+            params = [torch.as_tensor(w) for w in self.weights_]
+            out = self._forward(torch, params, ops, P, Pinv, nv).numpy().astype(np.float64)
+        return out * self.y_scale_ + self.y_mean_
+
+    def _fitted_state(self) -> dict:
+        return {"weights_": list(self.weights_), "n_features_in_": self.n_features_in_, "n_nodes_": self.n_nodes_,
+                "y_mean_": self.y_mean_, "y_scale_": self.y_scale_}
+
+    def _set_fitted_state(self, state: dict) -> None:
+        self.weights_ = [np.asarray(w, dtype=np.float32) for w in state["weights_"]]
+        self.n_features_in_, self.n_nodes_ = int(state["n_features_in_"]), int(state["n_nodes_"])
+        self.y_mean_, self.y_scale_ = float(state["y_mean_"]), float(state["y_scale_"])

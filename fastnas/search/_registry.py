@@ -13,6 +13,7 @@ OPTIMIZERS = {
     "bonas": "fastnas.search.bonas:BONAS",
     "gp_bo": "fastnas.search.gp_bo:GPBayesOpt",
     "npenas": "fastnas.search.npenas:NPENAS",
+    "neural_predictor": "fastnas.search.neural_predictor:NeuralPredictorSearch",
     "successive_halving": "fastnas.search.hyperband:SuccessiveHalving",
     "hyperband": "fastnas.search.hyperband:Hyperband",
     "bohb": "fastnas.search.bohb:BOHB",

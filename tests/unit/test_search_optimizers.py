@@ -8,8 +8,9 @@ from fastnas.search import OPTIMIZERS, Oracle, load, make, run
 from fastnas.sim.synthetic import SyntheticBenchmark, ToySpace
 
 # small models keep the suite fast; the defaults are exercised by the benchmarks
-FAST = {"bananas": {"epochs": 30}, "bonas": {"epochs": 20}, "npenas": {"epochs": 20}}
-TORCH = {"bananas", "bonas", "npenas"}
+FAST = {"bananas": {"epochs": 30}, "bonas": {"epochs": 20}, "npenas": {"epochs": 20},
+        "neural_predictor": {"n_init": 40, "k": 40, "epochs": 20, "lr": 1e-3, "n_candidates": 300}}
+TORCH = {"bananas", "bonas", "npenas", "neural_predictor"}
 MODEL = TORCH | {"gp_bo"}
 # multi-fidelity optimizers need a benchmark with learning curves: tests/unit/test_search_multi_fidelity.py
 MULTI_FIDELITY = {"successive_halving", "hyperband", "bohb", "evolution_lce", "bananas_lce"}
