@@ -8,10 +8,13 @@ import glob
 import os
 import sys
 
-from pybind11.setup_helpers import Pybind11Extension, build_ext, ParallelCompile
+from pybind11.setup_helpers import Pybind11Extension, ParallelCompile, build_ext, naive_recompile
 from setuptools import setup
 
-ParallelCompile("FASTNAS_BUILD_JOBS", default=0).install()
+# FASTNAS_FAST_REBUILD=1 recompiles only sources newer than their objects (developer loop; a changed
+# header is not noticed, so leave it off for real builds).
+_fast = os.environ.get("FASTNAS_FAST_REBUILD") == "1"
+ParallelCompile("FASTNAS_BUILD_JOBS", default=0, **({"needs_recompile": naive_recompile} if _fast else {})).install()
 
 extra = ["-O3", "-Wall", "-Wextra", "-fvisibility=hidden"]
 link = []

@@ -95,15 +95,23 @@ py::tuple from_graphs(const std::vector<nb::Graph>& gs) {
     return py::make_tuple(out.m, out.o, out.n);
 }
 
+const char* const kNotInSpace = ": cell is not in the space (disconnected or more than 9 edges)";
+
+[[noreturn]] void not_in_space(py::ssize_t row) { throw py::value_error("row " + std::to_string(row) + kNotInSpace); }
+
 int thread_count(int threads, py::ssize_t n) {
-    int t = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const py::ssize_t most = std::max<py::ssize_t>(1, n / 64);
+    if (most == 1) return 1;  // small batches: no threads (and no query of the core count)
+    // glibc's hardware_concurrency reads /sys on every call: ask once
+    static const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int t = threads > 0 ? threads : cores;
     return static_cast<int>(std::min<py::ssize_t>(t, most));
 }
 
 }  // namespace
 
 void register_nb101(py::module_& m) {
+    register_nb101_specs(m);
     m.def(
         "nb101_check",
         [](py::handle matrix, py::handle ops, py::handle nv) {
@@ -144,7 +152,8 @@ void register_nb101(py::module_& m) {
         py::array_t<bool> valid(r.N);
         auto* ok = valid.mutable_data();
         {
-            py::gil_scoped_release nogil;
+            std::optional<py::gil_scoped_release> nogil;
+            if (r.N >= 64) nogil.emplace();
             for (py::ssize_t i = 0; i < r.N; ++i) {
                 nb::Graph g = r.graph(i);
                 ok[i] = nb::pruned_valid(g);
@@ -153,25 +162,40 @@ void register_nb101(py::module_& m) {
         return valid;
     });
 
-    m.def("nb101_key", [](py::handle matrix, py::handle ops, py::handle nv) {
-        Rows r = rows(matrix, ops, nv);
-        py::array_t<std::uint64_t> keys(r.N);
-        auto* k = keys.mutable_data();
-        {
-            py::gil_scoped_release nogil;
-            for (py::ssize_t i = 0; i < r.N; ++i) k[i] = nb::key_of(r.graph(i));
-        }
-        return keys;
-    });
+    m.def(
+        "nb101_key",
+        [](py::handle matrix, py::handle ops, py::handle nv, bool raise_invalid) {
+            Rows r = rows(matrix, ops, nv);
+            py::array_t<std::uint64_t> keys(r.N);
+            auto* k = keys.mutable_data();
+            py::ssize_t bad = -1;
+            {
+                std::optional<py::gil_scoped_release> nogil;
+                if (r.N >= 64) nogil.emplace();
+                for (py::ssize_t i = 0; i < r.N; ++i) {
+                    k[i] = nb::key_of(r.graph(i));
+                    if (!k[i] && bad < 0) bad = i;
+                }
+            }
+            if (raise_invalid && bad >= 0) not_in_space(bad);
+            return keys;
+        },
+        py::arg("matrix"), py::arg("ops"), py::arg("n_vertices"), py::arg("raise_invalid") = false);
 
     m.def(
         "nb101_hash",
-        [](py::handle matrix, py::handle ops, py::handle nv, int threads) {
+        [](py::handle matrix, py::handle ops, py::handle nv, int threads, bool raise_invalid) {
             Rows r = rows(matrix, ops, nv);
+            if (raise_invalid)
+                for (py::ssize_t i = 0; i < r.N; ++i) {
+                    nb::Graph g = r.graph(i);
+                    if (!nb::pruned_valid(g)) not_in_space(i);
+                }
             py::array_t<std::uint8_t> out(std::vector<py::ssize_t>{r.N, 32});
             auto* o = out.mutable_data();
             {
-                py::gil_scoped_release nogil;
+                std::optional<py::gil_scoped_release> nogil;
+                if (r.N >= 4) nogil.emplace();
                 auto work = [&](py::ssize_t lo, py::ssize_t hi) {
                     for (py::ssize_t i = lo; i < hi; ++i) {
                         nb::Graph g = r.graph(i);
@@ -195,6 +219,7 @@ void register_nb101(py::module_& m) {
             return out;
         },
         py::arg("matrix"), py::arg("ops"), py::arg("n_vertices"), py::arg("threads") = 0,
+        py::arg("raise_invalid") = false,
         "NAS-Bench-101 fingerprints as (N, 32) ASCII bytes; zero bytes for rows not in the space.");
 
     m.def(
@@ -275,9 +300,14 @@ void register_nb101(py::module_& m) {
         return py::make_tuple(t[0], t[1], t[2], p);
     });
 
-    m.def("nb101_path", [](py::handle matrix, py::handle ops, py::handle nv, int k) {
+    m.def("nb101_path", [](py::handle matrix, py::handle ops, py::handle nv, int k, bool raise_invalid) {
         Rows r = rows(matrix, ops, nv);
         if (k < 0 || k > nb::kPathLen) throw py::value_error("k must be in 0..364, got " + std::to_string(k));
+        if (raise_invalid)
+            for (py::ssize_t i = 0; i < r.N; ++i) {
+                nb::Graph g = r.graph(i);
+                if (!nb::pruned_valid(g)) not_in_space(i);
+            }
         py::array_t<std::uint8_t> out(std::vector<py::ssize_t>{r.N, k});
         auto* o = out.mutable_data();
         {
@@ -285,7 +315,7 @@ void register_nb101(py::module_& m) {
             for (py::ssize_t i = 0; i < r.N; ++i) nb::path_encode(r.graph(i), k, o + static_cast<py::ssize_t>(k) * i);
         }
         return out;
-    });
+    }, py::arg("matrix"), py::arg("ops"), py::arg("n_vertices"), py::arg("k"), py::arg("raise_invalid") = false);
 }
 
 }  // namespace fastnas_bind

@@ -8,7 +8,8 @@ Backends
 
 Selection: by default each operation uses the first available of cpp, numba, python.
 ``FASTNAS_BACKEND=cpp|numba|python`` forces a backend and is strict: if that backend cannot load,
-every call raises ``RuntimeError`` instead of falling back. Under a forced compiled backend an
+every call raises ``RuntimeError`` instead of falling back. The variable is read when an operation is
+first used; set it before that (or call ``refresh()`` after changing it). Under a forced compiled backend an
 operation that has no implementation of that backend uses the other compiled one (never Python);
 ``show_config()`` says which implementation each operation got.
 
@@ -35,6 +36,7 @@ _TABLE: dict[str, dict[str, str]] = {
         "python": "fastnas._kernels.rng:py_rng_stream",
     },
     # ---- nb101 (fastnas/spaces/nb101*) --------------------------------------------------------
+    "nb101_parse_specs": {"cpp": "fastnas._core:nb101_parse_specs", "python": "fastnas.spaces.nb101_specs:parse_specs"},
     "nb101_check": {"cpp": "fastnas._core:nb101_check", "python": "fastnas.spaces.nb101_ref:nb101_check"},
     "nb101_prune": {"cpp": "fastnas._core:nb101_prune", "python": "fastnas.spaces.nb101_ref:nb101_prune"},
     "nb101_is_valid": {"cpp": "fastnas._core:nb101_is_valid", "python": "fastnas.spaces.nb101_ref:nb101_is_valid"},
@@ -92,6 +94,7 @@ _TABLE: dict[str, dict[str, str]] = {
 
 _override: str | None = None
 _cache: dict[tuple[str, str], Callable] = {}
+_resolved: dict[str, Callable] = {}  # op -> implementation under the current selection (get's fast path)
 _module_errors: dict[str, str] = {}
 
 
@@ -153,7 +156,26 @@ def _choose(op: str, forced: str | None) -> str:
 
 
 def get(op: str) -> Callable:
-    """The implementation of ``op`` under the current backend selection."""
+    """The implementation of ``op`` under the current backend selection.
+
+    Hot path of every one-cell call: one dict lookup. ``FASTNAS_BACKEND`` is read when an op is first
+    resolved and the choice is remembered until ``use()`` changes the selection or ``refresh()`` is
+    called (reading ``os.environ`` on every call cost about half a microsecond).
+    """
+    fn = _resolved.get(op)
+    if fn is not None:
+        return fn
+    fn = _resolve(op)
+    _resolved[op] = fn
+    return fn
+
+
+def refresh() -> None:
+    """Forget the resolved implementations, so the next ``get`` reads ``FASTNAS_BACKEND`` again."""
+    _resolved.clear()
+
+
+def _resolve(op: str) -> Callable:
     if op not in _TABLE:
         raise KeyError(f"unknown operation {op!r}")
     forced = requested()
@@ -195,10 +217,12 @@ def use(backend: str | None):
         raise ValueError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
     old = _override
     _override = backend
+    _resolved.clear()
     try:
         yield
     finally:
         _override = old
+        _resolved.clear()
 
 
 def config() -> dict:

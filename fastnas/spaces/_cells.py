@@ -23,11 +23,13 @@ def _readonly(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     else's buffer (a search's growing history) leaves that buffer writeable for its owner."""
     out = {}
     for k, a in arrays.items():
-        if a.base is None:
-            a.flags.writeable = False
-        v = a.view()
-        v.flags.writeable = False
-        out[k] = v
+        if a.base is None:  # one flag change: a view of a read-only owner is read-only for good
+            a.setflags(write=False)
+            out[k] = a.view()
+        else:
+            v = a.view()
+            v.setflags(write=False)
+            out[k] = v
     return out
 
 
@@ -43,6 +45,14 @@ class Cells:
     FIELDS: ClassVar[tuple[tuple[str, type, tuple[int, ...]], ...]] = ()
     SPACE: ClassVar[str] = ""
     __slots__ = ("_arrays",)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # one property per field: ``cells.ops`` is then a dict lookup, not a failed attribute search
+        for name, _, _ in cls.__dict__.get("FIELDS", ()):
+            if name not in cls.__dict__:
+                setattr(cls, name, property(lambda self, _k=name: self._arrays[_k],
+                                            doc=f"``{name}`` array (read-only view)"))
 
     def __init__(self, **arrays):
         names = [f[0] for f in self.FIELDS]

@@ -32,11 +32,19 @@ KEY_INVALID = 0
 COUNTS_BY_VERTICES = {2: 1, 3: 6, 4: 84, 5: 2441, 6: 62010, 7: 359082}
 N_CELLS = 423_624
 _DISTRIBUTIONS = {"reference": 0, "full": 1}
+_NOT_IN_SPACE = "cell is not in the space (disconnected or more than 9 edges)"
 _memory_table: _table.HashTable | None = None
 
 
 def _rows(cells: NB101Cells):
-    return cells.matrix, cells.ops, cells.n_vertices
+    a = cells._arrays  # direct: no attribute machinery on the one-cell path
+    return a["matrix"], a["ops"], a["n_vertices"]
+
+
+def _checked(space, cells) -> NB101Cells:
+    if type(cells) is NB101Cells:  # the common case first: one identity test
+        return cells
+    return check_cells(space, cells)
 
 
 def _wrap(m, o, v) -> NB101Cells:
@@ -157,7 +165,7 @@ class NB101(SearchSpace):
 
         >>> NB101().is_valid(NB101.from_specs([[0, 0], [0, 0]], ["input", "output"])).tolist()
         [False]"""
-        return _backend.get("nb101_is_valid")(*_rows(check_cells(self, cells)))
+        return _backend.get("nb101_is_valid")(*_rows(_checked(self, cells)))
 
     def prune(self, cells: NB101Cells, *, invalid: str = "keep") -> NB101Cells:
         """Remove the vertices not on an input -> output path (nasbench ``ModelSpec`` pruning).
@@ -165,11 +173,10 @@ class NB101(SearchSpace):
         Rows whose input does not reach the output are returned unchanged with ``invalid="keep"``;
         ``invalid="raise"`` raises ``ValueError`` for any row outside the space.
         """
-        m, o, v, ok = _backend.get("nb101_prune")(*_rows(check_cells(self, cells)))
+        m, o, v, ok = _backend.get("nb101_prune")(*_rows(_checked(self, cells)))
         if invalid == "raise":
-            bad = _first_invalid(ok)
-            if bad is not None:
-                raise ValueError(f"row {bad}: cell is not in the space (disconnected or more than 9 edges)")
+            if not ok.all():
+                raise ValueError(f"row {_first_invalid(ok)}: {_NOT_IN_SPACE}")
         elif invalid != "keep":
             raise ValueError(f"invalid must be 'keep' or 'raise', got {invalid!r}")
         return _wrap(m, o, v)
@@ -188,14 +195,11 @@ class NB101(SearchSpace):
         >>> bool(space.key(a)[0] == space.key(b)[0])
         True
         """
-        keys = _backend.get("nb101_key")(*_rows(check_cells(self, cells)))
-        if invalid == "raise":
-            bad = _first_invalid(keys != KEY_INVALID)
-            if bad is not None:
-                raise ValueError(f"row {bad}: cell is not in the space (disconnected or more than 9 edges)")
-        elif invalid != "zero":
+        if invalid == "raise":  # the kernel raises for the first row outside the space
+            return _backend.get("nb101_key")(*_rows(_checked(self, cells)), True)
+        if invalid != "zero":
             raise ValueError(f"invalid must be 'raise' or 'zero', got {invalid!r}")
-        return keys
+        return _backend.get("nb101_key")(*_rows(_checked(self, cells)), False)
 
     def is_isomorphic(self, a: NB101Cells, b: NB101Cells) -> np.ndarray:
         """Pairwise exact isomorphism of the pruned cells (rows outside the space raise ``ValueError``).
@@ -222,23 +226,18 @@ class NB101(SearchSpace):
         """
         if invalid not in ("raise", "empty"):
             raise ValueError(f"invalid must be 'raise' or 'empty', got {invalid!r}")
-        check_cells(self, cells)
-        keys = self.key(cells, invalid="zero")
-        if invalid == "raise":
-            bad = _first_invalid(keys != KEY_INVALID)
-            if bad is not None:
-                raise ValueError(f"row {bad}: cell is not in the space (disconnected or more than 9 edges)")
         if table not in (True, False, "auto"):
             raise ValueError(f"table must be True, False or 'auto', got {table!r}")
+        rows = _rows(_checked(self, cells))
         tbl = None
-        if table is True or (table == "auto" and len(cells) >= 500_000):
+        if table is True or (table == "auto" and len(rows[2]) >= 500_000):
             tbl = self.hash_table(progress=False)
         elif table == "auto":
-            tbl = self.hash_table(progress=False, build=False)
+            tbl = _memory_table if _memory_table is not None else self.hash_table(progress=False, build=False)
         if tbl is not None:
-            out = tbl.lookup(keys)
-        else:
-            out = _backend.get("nb101_hash")(*_rows(cells), int(threads)).view("S32").reshape(-1)
+            out = tbl.lookup(_backend.get("nb101_key")(*rows, invalid == "raise"))
+        else:  # zero bytes ("" once decoded) for rows outside the space, unless the kernel raised
+            out = _backend.get("nb101_hash")(*rows, int(threads), invalid == "raise").view("S32").reshape(-1)
         return out.astype("U32")
 
     # ---------------------------------------------------------------- the whole space
@@ -399,7 +398,7 @@ class NB101(SearchSpace):
         >>> NB101().encode(NB101().sample(2, seed=0), "path").shape
         (2, 364)
         """
-        check_cells(self, cells)
+        _checked(self, cells)
         if kind not in self.encodings:
             raise ValueError(f"unknown encoding {kind!r}; valid: {', '.join(self.encodings)}")
         k = options.pop("k", 40)
@@ -407,18 +406,14 @@ class NB101(SearchSpace):
             raise TypeError(f"unexpected options for encode({kind!r}): {', '.join(options)}")
         if kind == "path_trunc" and not (isinstance(k, (int, np.integer)) and 1 <= k <= 364):
             raise ValueError(f"k must be an int in 1..364, got {k!r}")
-        ok = self.is_valid(cells)
-        bad = _first_invalid(ok)
-        if bad is not None:
-            raise ValueError(f"row {bad}: cell is not in the space (disconnected or more than 9 edges)")
-        path = _backend.get("nb101_path")
+        path = _backend.get("nb101_path")  # raises for the first row outside the space
         if kind == "path":
-            return path(*_rows(cells), 364)
+            return path(*_rows(cells), 364, True)
         if kind == "path_trunc":
-            return path(*_rows(cells), int(k))
+            return path(*_rows(cells), int(k), True)
         if kind == "path_cat":
-            return _enc.path_cat(path(*_rows(cells), 364))
-        p = self.prune(cells)
+            return _enc.path_cat(path(*_rows(cells), 364, True))
+        p = self.prune(cells, invalid="raise")
         if kind == "gcn":
             return _enc.gcn(*_rows(p))
         m7, o7 = _enc.pad7(*_rows(p))

@@ -282,9 +282,22 @@ def key_of(c: Cell) -> int:
     return 0 if p is None else canonical_key(p)
 
 
-def nb101_key(matrix, ops, nv) -> np.ndarray:
+NOT_IN_SPACE = "cell is not in the space (disconnected or more than 9 edges)"
+
+
+def _raise_first_invalid(ok) -> None:
+    for i, good in enumerate(ok):
+        if not good:
+            raise ValueError(f"row {i}: {NOT_IN_SPACE}")
+
+
+def nb101_key(matrix, ops, nv, raise_invalid: bool = False) -> np.ndarray:
+    """Keys (0 for rows outside the space, or ``ValueError`` for the first such row if ``raise_invalid``)."""
     matrix, ops, nv = _rows(matrix, ops, nv)
-    return np.array([key_of(Cell.from_row(matrix[i], ops[i], nv[i])) for i in range(len(nv))], dtype=np.uint64)
+    keys = [key_of(Cell.from_row(matrix[i], ops[i], nv[i])) for i in range(len(nv))]
+    if raise_invalid:
+        _raise_first_invalid(keys)
+    return np.array(keys, dtype=np.uint64)
 
 
 # ---------------------------------------------------------------- the nasbench fingerprint
@@ -307,10 +320,13 @@ def fingerprint(c: Cell) -> str:
     return _md5(str(sorted(hashes)))
 
 
-def nb101_hash(matrix, ops, nv, threads: int = 0) -> np.ndarray:
-    """(N, 32) ASCII bytes of the fingerprints; zero bytes for rows not in the space (``threads`` is
-    accepted for signature parity and ignored)."""
+def nb101_hash(matrix, ops, nv, threads: int = 0, raise_invalid: bool = False) -> np.ndarray:
+    """(N, 32) ASCII bytes of the fingerprints; zero bytes for rows not in the space, or ``ValueError`` for
+    the first such row if ``raise_invalid`` (``threads`` is accepted for signature parity and ignored)."""
     matrix, ops, nv = _rows(matrix, ops, nv)
+    if raise_invalid:
+        _raise_first_invalid([pruned_valid(Cell.from_row(matrix[i], ops[i], nv[i])) is not None
+                              for i in range(len(nv))])
     out = np.zeros((len(nv), 32), np.uint8)
     for i in range(len(nv)):
         p = pruned_valid(Cell.from_row(matrix[i], ops[i], nv[i]))
@@ -503,10 +519,13 @@ def path_indices_of(c: Cell) -> list[int]:
     return sorted(found)
 
 
-def nb101_path(matrix, ops, nv, k: int) -> np.ndarray:
+def nb101_path(matrix, ops, nv, k: int, raise_invalid: bool = False) -> np.ndarray:
     matrix, ops, nv = _rows(matrix, ops, nv)
     if k < 0 or k > PATH_LEN:
         raise ValueError(f"k must be in 0..364, got {k}")
+    if raise_invalid:
+        _raise_first_invalid([pruned_valid(Cell.from_row(matrix[i], ops[i], nv[i])) is not None
+                              for i in range(len(nv))])
     out = np.zeros((len(nv), k), np.uint8)
     for i in range(len(nv)):
         for idx in path_indices_of(Cell.from_row(matrix[i], ops[i], nv[i])):

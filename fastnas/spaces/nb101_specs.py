@@ -102,14 +102,31 @@ def _is_single_ops(ops) -> bool:
 def from_specs(matrices, ops) -> NB101Cells:
     """Batch from nasbench-style specs: one spec (a V x V 0/1 matrix and V op names) or lists of them.
 
-    Raises ``ValueError`` naming the row and the reason for anything malformed.
+    Lists and tuples of Python ints and op-name strings are parsed by the compiled ``nb101_parse_specs``
+    (one pass over the objects); anything else (numpy arrays, other sequences) and every malformed row
+    go through ``parse_specs``, the Python specification, which raises ``ValueError`` naming the row and
+    the reason, so the message is the same on every backend.
     """
     if isinstance(ops, str):
         raise TypeError("ops must be a list of op names (or a list of such lists), not a string")
     if _is_single_ops(ops):
         matrices, ops = [matrices], [ops]
-    else:
+    out = _backend.get("nb101_parse_specs")(matrices, ops)
+    if out is None:
+        out = parse_specs(matrices, ops)
+    return NB101Cells._trusted(matrix=out[0], ops=out[1], n_vertices=out[2])
+
+
+def parse_specs(matrices, ops) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The specification of spec parsing (the Python twin of ``_core.nb101_parse_specs``): lists of
+    specs -> (matrix (N,7,7) uint8, ops (N,7) int8, n_vertices (N,) uint8); ``ValueError`` naming the
+    first malformed row."""
+    if isinstance(ops, str):
+        raise TypeError("ops must be a list of op names (or a list of such lists), not a string")
+    try:
         matrices, ops = list(matrices), list(ops)
+    except TypeError as exc:
+        raise TypeError(f"matrices and ops must be sequences of specs ({exc})") from None
     if len(matrices) != len(ops):
         raise ValueError(f"{len(matrices)} matrices but {len(ops)} op lists")
     n = len(ops)
@@ -149,7 +166,7 @@ def from_specs(matrices, ops) -> NB101Cells:
         m_out[i, :V, :V] = a
         o_out[i, :V] = codes
         v_out[i] = V
-    return NB101Cells._trusted(matrix=m_out, ops=o_out, n_vertices=v_out)
+    return m_out, o_out, v_out
 
 
 def to_specs(cells: NB101Cells) -> tuple[list[list[list[int]]], list[list[str]]]:

@@ -95,7 +95,36 @@ class NB201(SearchSpace):
         >>> NB201.from_strings("|none~0|+|skip_connect~0|none~1|+|none~0|none~1|skip_connect~2|").ops.tolist()
         [[0, 1, 0, 0, 0, 1]]
         """
+        if isinstance(strings, str):  # one-cell fast path: a cached dict of the 15,625 official strings
+            ops = _cv.one_string_ops(strings)
+            if ops is not None:
+                return _wrap(ops)
         return _wrap(_cv.from_strings(strings))
+
+    @staticmethod
+    def string_index():
+        """Read-only mapping (``types.MappingProxyType``) official arch string -> benchmark index, for
+        one-cell loops: ``index = NB201.string_index(); index[s]`` is one dict lookup (``KeyError`` for a
+        string that is not an official spelling; ``strings_to_index`` parses other spellings).
+
+        >>> NB201.string_index()["|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|"
+        ...                      "skip_connect~1|skip_connect~2|"]
+        0
+        """
+        return _cv.string_index()
+
+    @classmethod
+    def strings_to_index(cls, strings) -> np.ndarray:
+        """Official benchmark index (int64) per arch string, without building cells: the same as
+        ``to_index(from_strings(strings))``; one string costs one dict lookup (a cached table of the
+        15,625 official strings). Strings that are not exact official spellings are parsed (and raise
+        ``ValueError`` when malformed).
+
+        >>> NB201.strings_to_index("|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|"
+        ...                        "skip_connect~1|skip_connect~2|").tolist()
+        [0]
+        """
+        return _cv.strings_to_index(strings)
 
     @classmethod
     def to_strings(cls, cells: NB201Cells) -> list[str]:

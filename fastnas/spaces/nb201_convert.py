@@ -125,6 +125,68 @@ def _string_table() -> np.ndarray:
     return np.array([format_string(r) for r in rows], dtype=object)
 
 
+_INDEX_OF_STRING: dict[str, int] | None = None
+
+
+def _index_of_string() -> dict[str, int]:
+    """Official arch string -> benchmark index, for the 15,625 cells (built on first use, about 10 ms)."""
+    global _INDEX_OF_STRING
+    if _INDEX_OF_STRING is None:
+        strings = _string_table()[index_to_code()].tolist()
+        _INDEX_OF_STRING = {s: i for i, s in enumerate(strings)}
+    return _INDEX_OF_STRING
+
+
+@functools.cache
+def string_index():
+    """Read-only mapping official arch string -> benchmark index (a view of the cached dict)."""
+    import types
+
+    return types.MappingProxyType(_index_of_string())
+
+
+@functools.cache
+def _ops_by_index() -> np.ndarray:
+    """(15625, 6) int8 op rows in official index order (read-only): row i is ``from_index(i)``."""
+    ops = _backend.get("nb201_from_code")(np.ascontiguousarray(index_to_code()))
+    ops.flags.writeable = False
+    return ops
+
+
+_ARANGE: np.ndarray | None = None
+
+
+def _arange() -> np.ndarray:
+    global _ARANGE
+    if _ARANGE is None:
+        a = np.arange(N_CELLS, dtype=np.int64)
+        a.flags.writeable = False
+        _ARANGE = a
+    return _ARANGE
+
+
+def one_string_ops(s: str) -> np.ndarray | None:
+    """(1, 6) read-only op row of one official arch string (a cached dict lookup), None if not exact."""
+    i = (_INDEX_OF_STRING or _index_of_string()).get(s)
+    return None if i is None else _ops_by_index()[i:i + 1]
+
+
+def strings_to_index(strings) -> np.ndarray:
+    """Benchmark index (int64) per arch string; one string costs a dict lookup."""
+    if isinstance(strings, str):
+        i = (_INDEX_OF_STRING or _index_of_string()).get(strings)
+        if i is not None:
+            return _ARANGE[i:i + 1] if _ARANGE is not None else _arange()[i:i + 1]
+        return to_index(from_strings(strings))  # raises naming what is wrong with the string
+    table = _index_of_string()
+    if not isinstance(strings, (list, tuple)):
+        strings = list(strings)
+    idx = [table.get(s) if isinstance(s, str) else None for s in strings]
+    if None in idx:
+        return to_index(from_strings(strings))  # non-canonical spellings are parsed, bad ones raise
+    return np.array(idx, dtype=np.int64)
+
+
 def from_strings(strings) -> np.ndarray:
     if isinstance(strings, str):
         strings = [strings]

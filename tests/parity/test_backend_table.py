@@ -18,8 +18,28 @@ def test_forced_backend_is_strict(monkeypatch):
     monkeypatch.setenv("FASTNAS_BACKEND", "cpp")
     assert _backend.selected("rng_stream") == "cpp"
     monkeypatch.setenv("FASTNAS_BACKEND", "fortran")
-    with pytest.raises(RuntimeError, match="not a backend"):
-        _backend.get("rng_stream")
+    _backend.refresh()
+    try:
+        with pytest.raises(RuntimeError, match="not a backend"):
+            _backend.get("rng_stream")
+    finally:
+        monkeypatch.undo()
+        _backend.refresh()
+
+
+def test_get_caches_the_choice_until_use_or_refresh(monkeypatch):
+    """get() reads FASTNAS_BACKEND once per op (its one-cell fast path); use() and refresh() re-resolve."""
+    with _backend.use("python"):
+        assert _backend.get("nb101_key").__module__ == "fastnas.spaces.nb101_ref"
+    with _backend.use("cpp"):
+        assert _backend.get("nb101_key") is _backend.implementations("nb101_key")["cpp"]
+    monkeypatch.setenv("FASTNAS_BACKEND", "python")
+    _backend.refresh()
+    try:
+        assert _backend.get("nb101_key").__module__ == "fastnas.spaces.nb101_ref"
+    finally:
+        monkeypatch.undo()
+        _backend.refresh()
 
 
 def test_forced_backend_that_cannot_load_raises(monkeypatch):

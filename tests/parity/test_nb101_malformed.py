@@ -156,3 +156,20 @@ def test_nasbench_query_refuses_a_tampered_batch(tmp_path):
     c = NB101Cells._trusted(matrix=m, ops=o, n_vertices=v)
     with pytest.raises(ValueError, match="non-0/1 entries"):
         _keys.cells_to_keys("nb101-iso-key", SPACE, c)
+
+
+@pytest.mark.parametrize("op,extra", [("nb101_key", ()), ("nb101_hash", (1,)), ("nb101_path", (364,))])
+def test_raise_invalid_names_the_same_row_on_every_backend(op, extra):
+    """Well-formed rows outside the space (disconnected): results with the flag off, the first such row
+    named with it on."""
+    m, o, v = (np.repeat(a, 4, axis=0) for a in _readme())
+    m[2, 0, :] = 0  # input with no edge: disconnected
+    m[3, 0, :] = 0
+    impls = _backend.implementations(op)
+    outs = {}
+    for name, fn in impls.items():
+        outs[name] = fn(m, o, v, *extra, False)
+        with pytest.raises(ValueError) as err:
+            fn(m, o, v, *extra, True)
+        assert str(err.value) == "row 2: cell is not in the space (disconnected or more than 9 edges)", name
+    np.testing.assert_array_equal(outs["cpp"], outs["python"])

@@ -315,3 +315,30 @@ def test_bad_numbers(space):
         space.neighbors(space.sample(2, seed=0))
     with pytest.raises(ValueError, match="row 0"):
         space.key(NB201Cells(ops=np.full((1, 6), 9, dtype=np.int8)))
+
+
+# ---------------------------------------------------------------- one-cell string fast paths (issue 12)
+def test_strings_to_index_equals_the_batched_route_on_every_cell():
+    from fastnas.spaces.nb201 import NB201 as _NB201
+
+    cells = _NB201.from_index(np.arange(15625))
+    strings = _NB201.to_strings(cells)
+    np.testing.assert_array_equal(_NB201.strings_to_index(strings), np.arange(15625))
+    for i in (0, 1003, 4480, 15624):
+        assert _NB201.strings_to_index(strings[i]).tolist() == [i]
+        one = _NB201.from_strings(strings[i])
+        assert one == cells[i] and not one.ops.flags.writeable
+    # the official string of index 0 (NATS-Bench tss), checked by hand
+    assert _NB201.strings_to_index("|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|"
+                                   "skip_connect~1|skip_connect~2|").tolist() == [0]
+
+
+def test_strings_to_index_refuses_what_is_not_a_cell():
+    from fastnas.spaces.nb201 import NB201 as _NB201
+
+    with pytest.raises(ValueError):
+        _NB201.strings_to_index("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+    with pytest.raises(ValueError):
+        _NB201.strings_to_index(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "garbage"])
+    with pytest.raises((TypeError, ValueError)):
+        _NB201.from_strings([3])
