@@ -2,6 +2,8 @@
 
 1. A search simulation on the bundled NAS-Bench-201 ``cifar10-valid`` data (random search, regularized
    evolution, local search, BANANAS), writing a regret plot and a result table (``fastnas._demo_search``).
+1b. Multi-fidelity search (successive halving, Hyperband, BOHB beside random search and evolution) on the
+   bundled NAS-Bench-301 surrogate, regret against simulated GPU hours (``fastnas._demo_mf``).
 2. Bulk benchmark queries on the bundled data.
 3. The NAS-Bench-101 kernels on real work: full enumeration with fingerprints, sampling, mutation,
    encodings, neighbours, with timings (``fastnas._demo_nb101``).
@@ -35,6 +37,11 @@ def run(out: str = "demo-out", progress: bool = True) -> None:
 
     print("== 1. search simulation on bundled NAS-Bench-201 data ==")
     res = _demo_search.run(out, progress=progress)
+    print("\n== 1b. multi-fidelity search on the NAS-Bench-301 surrogate, against simulated GPU hours ==")
+    from fastnas import _demo_mf
+
+    mf = _demo_mf.run(out, progress=progress)
+    print(f"wrote {mf['plot']}")
     print("\n== 2. bulk benchmark queries ==")
     _benchmark_tour(out)
     print("\n== 3. NAS-Bench-101 kernels ==")

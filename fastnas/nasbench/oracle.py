@@ -9,7 +9,8 @@ metrics are available through ``Oracle.report``, which is never part of the sear
 Each cell's own record (documented contract)
 ---------------------------------------------
 The oracle answers and charges every cell by the benchmark's *record*: the row the benchmark stores for
-it (``benchmark.keys(cells)``; the space's isomorphism key for benchmarks without ``keys``). NAS-Bench-201
+it (``benchmark.keys(cells)``; for a benchmark without ``keys``, such as the NB301 surrogate, the exact
+cell, unless it declares ``records_per_class = True`` as the synthetic benchmarks do). NAS-Bench-201
 trained each of its 15,625 cells separately, so two isomorphic NB201 cells are two records with their own
 values and costs; NAS-Bench-101 stores one record per isomorphism class, so there the class is the record.
 The answer never depends on query order. A record asked again is answered from the oracle's cache with
@@ -29,6 +30,7 @@ the charged seconds.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from itertools import repeat
 
@@ -54,9 +56,25 @@ class BudgetExhausted(RuntimeError):
         return int(len(self.values))
 
 
+def exact_keys(cells) -> np.ndarray:
+    """uint64 identity of each exact cell (not up to isomorphism): an 8-byte BLAKE2b digest of the row's
+    arrays, stable across processes."""
+    arrays = [np.ascontiguousarray(a).reshape(len(cells), -1).astype(np.int64) for a in cells.arrays().values()]
+    rows = np.ascontiguousarray(np.concatenate(arrays, axis=1)) if arrays else np.zeros((len(cells), 0), np.int64)
+    out = np.empty(len(rows), dtype=np.uint64)
+    for i, r in enumerate(rows):
+        out[i] = int.from_bytes(hashlib.blake2b(r.tobytes(), digest_size=8).digest(), "little")
+    return out
+
+
 def max_epoch(benchmark) -> int | None:
-    """The final epoch of a benchmark with learning curves (``max_epoch`` attribute), else None."""
+    """The final epoch of a benchmark with learning curves at every epoch (``max_epoch`` attribute, or the
+    NB301 surrogate's epoch range), else None (single fidelity)."""
     e = getattr(benchmark, "max_epoch", None)
+    if e is None and type(benchmark).__name__ == "NB301Surrogate":
+        from .nb301 import EPOCHS
+
+        e = EPOCHS[1]
     return None if e is None else int(e)
 
 
@@ -112,7 +130,12 @@ class Oracle:
         self.max_epoch = max_epoch(benchmark)
         self._rng = as_generator(rng) if seed == "sample" else None
         keys = getattr(benchmark, "keys", None)
-        self._record_key = keys if callable(keys) else self.space.key
+        if callable(keys):
+            self._record_key = keys
+        elif getattr(benchmark, "records_per_class", False):
+            self._record_key = self.space.key
+        else:  # e.g. a surrogate model: every exact cell has its own prediction
+            self._record_key = exact_keys
         self._index: dict = {}  # (record, epoch) -> position in the query log; epoch -1: single fidelity
         self._trained: dict[int, tuple[int, float]] = {}  # record -> (epoch trained to, cost spent on it)
         self.n_queries = 0  # distinct records
@@ -172,9 +195,9 @@ class Oracle:
         new_idx = miss[np.sort(first)]
         charged = np.zeros(len(rec))
         if new_idx.size:
-            kwargs = dict(metric=self.metric, split=self.split, seed=self.seed, return_cost=True)
-            if self.seed == "sample":
-                kwargs["rng"] = self._rng
+            kwargs = dict(metric=self.metric, split=self.split, return_cost=True)
+            if self.seed == "sample":  # benchmarks without training seeds (surrogates) take no seed argument
+                kwargs.update(seed="sample", rng=self._rng)
             sub = cells if new_idx.size == len(rec) else cells[new_idx]
             v, c = self._benchmark.query(sub, **kwargs)
             v = np.asarray(v, dtype=np.float64)
@@ -234,8 +257,8 @@ class Oracle:
                 self._refuse(vals[:i].copy(), charged[:i].copy())
             if e > done_e and self.time_budget is not None and self.time_used >= self.time_budget:
                 self._refuse(vals[:i].copy(), charged[:i].copy())
-            v, c = self._benchmark.query(cells[i:i + 1], metric=self.metric, split=self.split, seed="mean",
-                                         epoch=e, return_cost=True)
+            v, c = self._benchmark.query(cells[i:i + 1], metric=self.metric, split=self.split, epoch=e,
+                                         return_cost=True)
             v, c = float(np.asarray(v)[0]), float(np.asarray(c)[0])
             cost = 0.0
             if e > done_e:
@@ -276,8 +299,8 @@ class Oracle:
         if short.size:
             raise ValueError(f"row {int(short[0])} was trained to epoch {int(got[short[0]])} only, not {epochs}: "
                              "query it at that epoch first")
-        return np.asarray(self._benchmark.curves(cells, epochs, metric=self.metric, split=self.split),
-                          dtype=np.float64)
+        return np.asarray(self._benchmark.curves(cells, np.arange(1, epochs + 1), metric=self.metric,
+                                                 split=self.split), dtype=np.float64)
 
     def _lookup(self, rec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(answered already?, position in the query log) per single-fidelity record; ``map`` over
@@ -323,7 +346,8 @@ class Oracle:
         >>> oracle.report(oracle.space.sample(2, seed=0)).shape
         (2,)
         """
-        return np.asarray(self._benchmark.query(cells, metric=metric or self.metric, split=split, seed=seed),
+        kwargs = {} if isinstance(seed, str) and seed == "mean" else {"seed": seed}
+        return np.asarray(self._benchmark.query(cells, metric=metric or self.metric, split=split, **kwargs),
                           dtype=np.float64)
 
     # -- records --------------------------------------------------------------------------------

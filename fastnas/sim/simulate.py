@@ -51,11 +51,23 @@ def _optimum(bench) -> float:
 
 
 class SimulationResult:
-    """Results of ``simulate``: per-query rows (``df``), optima, and summary helpers."""
+    """Results of ``simulate``: per-query rows (``df``), optima, and summary helpers.
 
-    def __init__(self, df: pd.DataFrame, optima: dict, budget: int, out: str | None):
+    Regret is ``optimum - best value found``. A benchmark without a known optimum (a surrogate such as
+    NB301) is measured against the best value any trial of this simulation reached; ``optimum_source``
+    says which benchmark that is, and plot titles repeat it.
+    """
+
+    def __init__(self, df: pd.DataFrame, optima: dict, budget: int | None, out: str | None):
         self.df = df
-        self.optima = optima
+        self.optima = dict(optima)
+        self.optimum_source = {k: "known optimum" for k in self.optima}
+        for k, v in self.optima.items():
+            if not np.isfinite(v) and len(df):
+                vals = df.loc[df["benchmark"].astype(str) == k, "value"]
+                if len(vals):
+                    self.optima[k] = float(vals.max())
+                    self.optimum_source[k] = "best value reached in this simulation"
         self.budget = budget
         self.out = out
 
@@ -76,7 +88,9 @@ class SimulationResult:
             if self.out is None:
                 raise ValueError("give a path (the simulation has no out folder)")
             path = os.path.join(self.out, f"regret_{stat}{'_time' if x == 'time' else ''}.png")
-        return _summary.plot(self.curves(x), path, stat=stat, x="sim_hours" if x == "time" else "query")
+        notes = {k: f"regret vs {v}" for k, v in self.optimum_source.items() if v != "known optimum"}
+        return _summary.plot(self.curves(x), path, stat=stat, x="sim_hours" if x == "time" else "query",
+                             notes=notes)
 
     def __repr__(self) -> str:
         return f"SimulationResult({self.df['trial_id'].nunique() if len(self.df) else 0} trials, out={self.out!r})"

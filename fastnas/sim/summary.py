@@ -8,7 +8,7 @@ import pandas as pd
 def best_so_far(df: pd.DataFrame) -> pd.DataFrame:
     """Adds ``best`` (running maximum of ``value`` within each trial, in query order)."""
     df = df.sort_values(["trial_id", "query"], kind="stable").copy()
-    df["best"] = df.groupby("trial_id", sort=False)["value"].cummax()
+    df["best"] = df.groupby("trial_id", sort=False, observed=True)["value"].cummax()
     return df
 
 
@@ -22,7 +22,7 @@ def curves(df: pd.DataFrame, optima: dict[str, float], budget: int | None = None
     """
     df = best_so_far(df)
     out = []
-    for (bench, algo), g in df.groupby(["benchmark", "algorithm"], sort=True):
+    for (bench, algo), g in df.groupby(["benchmark", "algorithm"], sort=True, observed=True):
         opt = float(optima[bench])
         L = int(g["query"].max() + 1) if not budget else int(min(budget, g["query"].max() + 1))
         trials = g["trial_id"].unique()
@@ -49,8 +49,8 @@ def final_table(df: pd.DataFrame, optima: dict[str, float]) -> pd.DataFrame:
     """One row per benchmark and algorithm: trials, queries per trial, final regret (mean, standard error,
     median), mean best value, mean wall seconds and simulated hours per trial; sorted by mean regret."""
     rows = []
-    for (bench, algo), g in df.groupby(["benchmark", "algorithm"], sort=True):
-        per = g.groupby("trial_id").agg(best=("value", "max"), n=("query", "size"), wall=("trial_wall_time", "first"),
+    for (bench, algo), g in df.groupby(["benchmark", "algorithm"], sort=True, observed=True):
+        per = g.groupby("trial_id", observed=True).agg(best=("value", "max"), n=("query", "size"), wall=("trial_wall_time", "first"),
                                         sim=("sim_time", "max"))
         reg = float(optima[bench]) - per["best"].to_numpy()
         rows.append({
@@ -72,17 +72,17 @@ def curves_time(df: pd.DataFrame, optima: dict[str, float], n_points: int = 120)
     """
     df = best_so_far(df)
     out = []
-    for (bench, algo), g in df.groupby(["benchmark", "algorithm"], sort=True):
+    for (bench, algo), g in df.groupby(["benchmark", "algorithm"], sort=True, observed=True):
         opt = float(optima[bench])
         t = g["sim_time"].to_numpy(dtype=np.float64)
         # from the time every trial has an answer (so each grid point averages the same trials) to the end
-        start = float(g.groupby("trial_id")["sim_time"].min().max())
+        start = float(g.groupby("trial_id", observed=True)["sim_time"].min().max())
         start = start if start > 0 else float(t[t > 0].min()) if (t > 0).any() else 0.0
         if start <= 0:
             continue
         grid = np.geomspace(start, t.max(), n_points) if t.max() > start else np.array([t.max()])
         rows = []
-        for _, tr in g.groupby("trial_id", sort=True):
+        for _, tr in g.groupby("trial_id", sort=True, observed=True):
             tt = tr["sim_time"].to_numpy(dtype=np.float64)
             bb = tr["best"].to_numpy(dtype=np.float64)
             k = np.searchsorted(tt, grid, side="right") - 1
@@ -110,7 +110,8 @@ def curves_time(df: pd.DataFrame, optima: dict[str, float], n_points: int = 120)
 LINTHRESH = 0.1
 
 
-def plot(curve_df: pd.DataFrame, path: str, stat: str = "mean", log: bool = True, x: str | None = None) -> str:
+def plot(curve_df: pd.DataFrame, path: str, stat: str = "mean", log: bool = True, x: str | None = None,
+         notes: dict | None = None) -> str:
     """Regret curves with bands, one panel per benchmark, written as a PNG (matplotlib, Agg).
 
     ``stat="mean"``: the band is the 95% interval of the mean (mean +- 1.96 standard errors);
@@ -118,7 +119,7 @@ def plot(curve_df: pd.DataFrame, path: str, stat: str = "mean", log: bool = True
     ``curves``) or ``"sim_hours"`` (simulated GPU hours, for ``curves_time``). ``log=True`` draws the regret
     on a symmetric-log axis, linear below ``LINTHRESH`` percentage points, so a regret of exactly zero
     (the optimum found) is drawn instead of dropped; the axis label says so. Regret is in percentage points
-    of validation accuracy.
+    of validation accuracy. ``notes`` (benchmark -> text) are appended to panel titles.
     """
     import matplotlib
 
@@ -139,6 +140,8 @@ def plot(curve_df: pd.DataFrame, path: str, stat: str = "mean", log: bool = True
     for ax, bench in zip(axes[0], benches):
         for algo, g in curve_df[curve_df["benchmark"] == bench].groupby("algorithm", sort=True):
             g = g[np.isfinite(g[stat].to_numpy())]
+            if not len(g):
+                continue
             xs = g[x].to_numpy()
             line, = ax.plot(xs, g[stat].to_numpy(), label=f"{algo} ({int(g['n_trials'].max())} trials)")
             ax.fill_between(xs, np.maximum(g[lo].to_numpy(), 0.0), g[hi].to_numpy(), color=line.get_color(),
@@ -153,9 +156,9 @@ def plot(curve_df: pd.DataFrame, path: str, stat: str = "mean", log: bool = True
             ax.set_xlabel("simulated training time (GPU hours, log scale)")
         else:
             ax.set_xlabel("queries (cells evaluated)")
-        scale = f", symlog: linear below {LINTHRESH:g}" if log else ""
-        ax.set_ylabel(f"{stat} validation regret (percentage points{scale})")
-        ax.set_title(bench)
+        scale = f"; symlog, linear below {LINTHRESH:g}" if log else ""
+        ax.set_ylabel(f"{stat} validation regret\n(percentage points{scale})")
+        ax.set_title(f"{bench} ({notes[bench]})" if notes and bench in notes else bench)
         ax.grid(alpha=0.3)
         ax.legend(handles=handles, fontsize=8)
     fig.tight_layout()

@@ -193,6 +193,9 @@ class SyntheticBenchmark:
     adds Gaussian noise (sd ``noise``). ``split="test"`` gives a slightly shifted value.
     """
 
+    #: values are reversal-invariant by construction: one record per isomorphism class (see ``Oracle``)
+    records_per_class = True
+
     def __init__(self, space: ToySpace | None = None, seed: int = 0, noise: float = 0.5, pair: float = 0.5):
         self.space = space if space is not None else ToySpace()
         self.seed = int(seed)

@@ -9,15 +9,16 @@ with a per-cell rate ``k`` in [0.03, 0.5] derived from the cell's isomorphism ke
 cells differently from the final epoch (slow learners catch up), as real curves do. Training time is
 linear in epochs: ``cost(e) = full_cost * e / E`` (``full_cost`` as in ``SyntheticBenchmark``). It has
 the fidelity interface of the NAS-Bench-301 surrogate: ``max_epoch``,
-``query(cells, metric, split, seed, epoch=e, return_cost=True)`` and ``curves(cells, epochs)``.
+``query(cells, metric, split, seed, epoch=e, return_cost=True)`` and ``curves(cells, epochs)``; its values
+are isomorphism-invariant, so it declares ``records_per_class = True`` (one record per class).
 
 >>> from fastnas.sim.synthetic_curves import SyntheticCurveBenchmark
 >>> bench = SyntheticCurveBenchmark(max_epoch=20)
 >>> cells = bench.space.sample(2, seed=0)
 >>> bool((bench.query(cells, epoch=20) == bench.query(cells)).all())
 True
->>> bench.curves(cells, 5).shape
-(2, 5)
+>>> bench.curves(cells, [1, 5, 20]).shape
+(2, 3)
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ from .synthetic import SyntheticBenchmark, ToySpace
 
 class SyntheticCurveBenchmark:
     """See the module docstring. ``max_epoch`` is the final epoch (default 98, as NB301)."""
+
+    records_per_class = True
 
     def __init__(self, space: ToySpace | None = None, seed: int = 0, max_epoch: int = 98, pair: float = 0.5):
         if isinstance(max_epoch, bool) or not isinstance(max_epoch, (int, np.integer)) or max_epoch < 2:
@@ -81,10 +84,12 @@ class SyntheticCurveBenchmark:
             return vals, full * e / self.max_epoch
         return vals
 
-    def curves(self, cells, epochs: int, metric: str = "accuracy", split: str = "valid") -> np.ndarray:
-        """(N, epochs) values at epochs 1..``epochs``."""
-        e = self._check_epoch(epochs)
-        acc = self._curve(cells, np.arange(1, e + 1, dtype=np.float64), split)
+    def curves(self, cells, epochs=None, metric: str = "accuracy", split: str = "valid") -> np.ndarray:
+        """(N, E) values at the epochs ``epochs`` (ints in 1..max_epoch; default all)."""
+        ep = np.arange(1, self.max_epoch + 1) if epochs is None else np.atleast_1d(np.asarray(epochs))
+        if ep.ndim != 1 or ep.dtype.kind not in "iu" or (ep.size and (ep.min() < 1 or ep.max() > self.max_epoch)):
+            raise ValueError(f"epochs must be ints in 1..{self.max_epoch}, got {epochs!r}")
+        acc = self._curve(cells, ep.astype(np.float64), split)
         if metric == "accuracy":
             return acc
         if metric == "error":

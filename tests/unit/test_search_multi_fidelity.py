@@ -37,7 +37,7 @@ def test_oracle_charges_only_the_extra_epochs():
     per epoch (hand-checkable)."""
     bench = SyntheticCurveBenchmark(ToySpace(4, 3), max_epoch=10)
     c = bench.space.from_strings(["1-2-0-0"])
-    curve = bench.curves(c, 10)[0]
+    curve = bench.curves(c)[0]  # epochs 1..10
     o = Oracle(bench, budget=5)
     v, cost = o(c, return_cost=True, epoch=3)
     assert v[0] == curve[2] and cost[0] == pytest.approx(48.0) and o.time_used == pytest.approx(48.0)
@@ -213,9 +213,9 @@ def test_evolution_lce_decision_rule_is_x11s():
     for i, (k, e) in enumerate(zip(keys, epochs)):
         cell = h["cells"][i]
         if e == 40:
-            info.append(float(bench.curves(cell, 40)[0, X - 1]))
+            info.append(float(bench.curves(cell, [X])[0, 0]))
             continue
-        pred = float(LCE(final_epoch=X, scale=100.0).predict(Curves(val_acc=bench.curves(cell, F)))[0])
+        pred = float(LCE(final_epoch=X, scale=100.0).predict(Curves(val_acc=bench.curves(cell, np.arange(1, F + 1))))[0])
         s = np.sort(np.array(info))
         bar = s[-int(len(s) * top):].min()
         promoted = i + 1 < len(keys) and keys[i + 1] == k and epochs[i + 1] == 40

@@ -130,3 +130,25 @@ def test_nb201_sampled_seed_is_per_record(nb201):
     seeds_of = lambda c: {float(nb201.query(c, seed=k, missing="nan")[0]) for k in range(3)}  # noqa: E731
     assert va in seeds_of(a) and vb in seeds_of(b)  # each drawn from its own record's seeds
     assert vb not in seeds_of(a)
+
+
+def test_benchmark_without_keys_gets_exact_cell_records():
+    """A benchmark with no record keys (a surrogate model) is answered per exact cell: a cell isomorphic
+    to an earlier one is a new record with its own value (never the earlier cell's)."""
+    space = ToySpace(4, 3)
+
+    class OrderSensitive:  # a surrogate double whose predictions depend on the exact cell
+        def __init__(self):
+            self.space = space
+
+        def query(self, cells, metric="accuracy", split="valid", return_cost=False):
+            v = cells.ops.astype(np.float64) @ np.array([1.0, 2.0, 3.0, 4.0])
+            return (v, np.ones(len(v))) if return_cost else v
+
+    b = OrderSensitive()
+    o = Oracle(b, budget=5)
+    c, rev = space.from_strings(["1-2-0-0"]), space.from_strings(["0-0-2-1"])
+    assert space.key(c)[0] == space.key(rev)[0]
+    assert o(c)[0] == 5.0 and o(rev)[0] == 10.0 and o.n_queries == 2
+    assert o(rev)[0] == 10.0 and o.n_queries == 2
+    assert o.report(rev, split="valid")[0] == 10.0
