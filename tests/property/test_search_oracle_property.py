@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,3 +68,31 @@ def test_nb201_answers_do_not_depend_on_order(indices, rnd):
     np.testing.assert_array_equal(got, own[perm])
     assert o.n_queries == len(set(idx.tolist()))
     assert len(cells) == len(indices)
+
+
+CURVES = None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(1, 12)), min_size=1, max_size=25))
+def test_partial_training_charges_each_record_up_to_its_highest_epoch(queries):
+    """Whatever the order of (cell, epoch) queries, the time charged for a cell is its training time to
+    the highest epoch asked, each answer is the value at the asked epoch, and repeats are free."""
+    global CURVES
+    from fastnas.sim.synthetic_curves import SyntheticCurveBenchmark
+
+    if CURVES is None:
+        CURVES = SyntheticCurveBenchmark(ToySpace(4, 3), seed=0, max_epoch=12)
+    pool = CURVES.space.from_strings(["1-0-0-0", "1-2-0-0", "2-2-1-0", "0-1-1-2", "2-2-2-2", "1-1-1-1"])
+    o = Oracle(CURVES, budget=None)
+    top: dict = {}
+    for i, e in queries:
+        c = pool[i:i + 1]
+        v = o(c, epoch=e)
+        assert v[0] == CURVES.query(c, epoch=e)[0]
+        k = int(CURVES.space.key(c)[0])
+        top[k] = max(top.get(k, 0), e)
+    expect = sum(float(CURVES.query(pool[[int(np.flatnonzero(CURVES.space.key(pool) == k)[0])]], epoch=e,
+                                    return_cost=True)[1][0]) for k, e in top.items())
+    assert o.time_used == pytest.approx(expect)
+    assert o.n_queries == len(top)
