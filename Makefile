@@ -6,7 +6,7 @@ PIP     = $(PY) -m pip --disable-pip-version-check -q
 STAMP   = $(VENV)/.fastnas-installed
 SOURCES = $(wildcard src/*.cpp src/*.hpp csrc/*.cpp csrc/*.hpp) setup.py pyproject.toml
 
-.PHONY: venv install demo test test-fast bench asan clean data
+.PHONY: venv install demo test test-fast bench asan clean data wheel-smoke
 
 venv: $(PY)
 
@@ -31,6 +31,11 @@ demo: install
 test: install
 	FASTNAS_BACKEND=cpp RAY_USAGE_STATS_ENABLED=0 RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 \
 		$(PY) -m pytest -q -p no:cacheprovider --doctest-modules tests fastnas
+
+# The published artifact: build the wheel, install it WITHOUT extras (no torch) into a fresh virtualenv and
+# run a smoke test there (a query, a search, an encoding, `fastnas predictors list`); see .ci/wheel-smoke.
+wheel-smoke: install
+	PY=$(PY) .ci/wheel-smoke
 
 test-fast: install
 	FASTNAS_BACKEND=cpp $(PY) -m pytest -q -x -m "not slow" tests
