@@ -2,7 +2,7 @@
 import pytest
 
 from fastnas.spaces import get_space
-from fastnas.testing import check_optimizer, check_predictor, check_sklearn, check_space
+from fastnas.testing import check_optimizer, check_predictor, check_space
 
 SPACES = ["nb101", "nb201", "darts", "nbgraph"]
 
@@ -42,56 +42,6 @@ def test_predictor_contract(name):
     check_predictor(model)
 
 
-# scikit-learn's check_estimator on every registered model-based predictor, with small settings (every
-# check fits fresh clones). Cheap ones run always; the rest are marked slow.
-_SK_FAST = [("rf", {"n_estimators": 10}), ("blr", {}), ("xgb", {"n_estimators": 20}), ("lgb", {"n_estimators": 20})]
-_SK_SLOW = [
-    ("gp", {}), ("sparse_gp", {"num_inducing": 10}), ("ngb", {"n_estimators": 30}),
-    ("mlp", {"epochs": 30, "n_layers": 3}), ("bananas", {"epochs": 30, "n_layers": 3, "n_members": 2}),
-    ("dngo", {"epochs": 30, "hidden": (16, 16)}),
-    # structured input (graph rows / token sequences): scikit-learn's API checks only
-    ("gcn", {"epochs": 2}), ("bonas", {"epochs": 2}), ("seminas", {"epochs": 2, "semi_epochs": 2}),
-]
-
-
-def _sklearn_contract(name, params):
-    from fastnas import predictors
-
-    try:
-        model = predictors.make(name, seed=0, **params)
-    except ImportError as exc:  # optional dependency absent
-        pytest.skip(str(exc))
-    if name == "seminas":  # NAO.predict raises its own error before fit (predictors engineer's module)
-        extra = {"check_estimators_unfitted": "NAO.predict before fit raises RuntimeError, not NotFittedError"}
-    else:
-        extra = {}
-    status = check_sklearn(model, expected_failed_checks=extra)
-    assert status["check_estimators_unfitted"] in ("passed", "xfail")
-    assert "failed" not in status.values()
-    return status
-
-
-def test_every_model_based_predictor_is_covered():
-    from fastnas.predictors import PREDICTORS, family
-
-    covered = {n for n, _ in _SK_FAST + _SK_SLOW}
-    assert {n for n in PREDICTORS if family(n) == "model-based"} <= covered
-
-
-@pytest.mark.parametrize("name, params", _SK_FAST, ids=[n for n, _ in _SK_FAST])
-def test_predictor_sklearn_checks(name, params):
-    status = _sklearn_contract(name, params)
-    assert status["check_regressors_train"] == "passed" and "xfail" not in status.values()
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name, params", _SK_SLOW, ids=[n for n, _ in _SK_SLOW])
-def test_predictor_sklearn_checks_slow(name, params):
-    if name not in ("gp", "sparse_gp", "ngb"):
-        pytest.importorskip("torch")
-    _sklearn_contract(name, params)
-
-
 def test_contract_suites_catch_broken_implementations():
     """The suites are not vacuous: a space whose mutate returns the parents, and a predictor that predicts
     a constant, are both rejected."""
@@ -116,13 +66,3 @@ def test_contract_suites_catch_broken_implementations():
 
     with pytest.raises(AssertionError, match="constant baseline"):
         check_predictor(Constant())
-
-    class NoValidation(Predictor):  # predicts before fit and ignores the number of features
-        def _fit(self, F, y):
-            self.w_ = np.linalg.lstsq(np.c_[F, np.ones(len(F))], y, rcond=None)[0]
-
-        def predict(self, X, return_std=False):
-            return np.asarray(X, dtype=float).sum(axis=1)
-
-    with pytest.raises(AssertionError):
-        check_sklearn(NoValidation())
