@@ -1,0 +1,106 @@
+"""Kendall tau against training-set size for every model-based and hybrid predictor under the
+``white2021`` preset (NASLib's settings, White et al. 2021, Fig. 2 / Fig. 5 style) on the bundled NB201
+cifar10-valid data; the figures of benchmarks/README.md.
+
+    .venv/bin/python benchmarks/predictors_white2021.py run --out /tmp/w21 --names gp,rf --seeds 10
+    .venv/bin/python benchmarks/predictors_white2021.py plot --out /tmp/w21
+
+``run`` writes one parquet per predictor (``<out>/<name>.parquet``) so a partial run keeps what finished.
+Protocol: 200 random test cells per seed, nested training sets from the rest at log-spaced sizes 5..1000
+(``evaluate``'s defaults); OMNI and OMNI-SemiNAS need the jacov score, so they run on the 724-cell
+NAS-Bench-Suite-Zero subset (sizes up to the 524 cells left after the test set).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+MODEL_BASED = ["gp", "sparse_gp", "var_sparse_gp", "gp_wl", "blr", "dngo", "bohamiann", "rf", "xgb", "lgb", "ngb",
+               "mlp", "bananas", "gcn", "bonas", "nao", "seminas"]
+HYBRID = ["omni", "omni_seminas"]
+FAMILY_STYLE = {"gp": "GP", "sparse_gp": "GP", "var_sparse_gp": "GP", "gp_wl": "GP", "blr": "BNN/BLR", "dngo": "BNN/BLR",
+                "bohamiann": "BNN/BLR", "rf": "trees", "xgb": "trees", "lgb": "trees", "ngb": "trees", "mlp": "NN",
+                "bananas": "NN", "gcn": "NN", "bonas": "NN", "nao": "NN", "seminas": "NN", "omni": "hybrid",
+                "omni_seminas": "hybrid"}
+
+
+def run(names, out: Path, seeds: int, sizes):
+    from fastnas.nasbench import load, load_zc
+    from fastnas.predictors import EvalData, evaluate, make
+
+    bench = load("nb201", dataset="cifar10-valid")
+    full = zc = None
+    for name in names:
+        if name in HYBRID:
+            zc = zc or EvalData.from_zc_table(load_zc("nb201", "cifar10"), bench, name="nb201/cifar10-valid zc")
+            data = zc
+        else:
+            full = full or EvalData.from_benchmark(bench, name="nb201/cifar10-valid")
+            data = full
+        pool = len(data) - 200
+        sz = None if sizes is None else [s for s in sizes if s <= pool]
+        t0 = time.time()
+        df = evaluate({name: make(name, preset="white2021", space=bench.space)}, data, train_sizes=sz, test_size=200,
+                      seeds=seeds, progress=True)
+        df["wall_s"] = time.time() - t0
+        df.to_parquet(out / f"{name}.parquet", index=False)
+        errs = df[df["error"] != ""]
+        print(f"{name}: {time.time() - t0:.0f} s, {len(df)} rows, {len(errs)} errors", flush=True)
+
+
+def plot(out: Path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    frames = [pd.read_parquet(p) for p in sorted(out.glob("*.parquet"))]
+    df = pd.concat(frames, ignore_index=True)
+    ok = df[df["error"] == ""]
+    g = ok.groupby(["predictor", "train_size"])["kendall_tau"].agg(["mean", "std", "count"]).reset_index()
+    g.to_csv(out / "white2021_tau.csv", index=False)
+    fams = sorted(set(FAMILY_STYLE.values()))
+    fig, axes = plt.subplots(1, len(fams), figsize=(4.2 * len(fams), 3.8), sharey=True)
+    for ax, fam in zip(axes, fams):
+        for name in [n for n in MODEL_BASED + HYBRID if FAMILY_STYLE[n] == fam]:
+            s = g[g["predictor"] == name]
+            if s.empty:
+                continue
+            sem = s["std"] / s["count"] ** 0.5
+            ax.plot(s["train_size"], s["mean"], marker="o", ms=3, label=f"{name} (n={int(s['count'].min())})")
+            ax.fill_between(s["train_size"], s["mean"] - sem, s["mean"] + sem, alpha=0.2)
+        ax.set_xscale("log")
+        ax.set_xlabel("training set size (architectures)")
+        ax.set_title(fam)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+    axes[0].set_ylabel("Kendall tau (200 test cells)")
+    fig.suptitle("NB201 cifar10-valid, white2021 preset: mean over seeds, band = 1 standard error", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out / "white2021_tau.png", dpi=120)
+    piv = g.pivot(index="predictor", columns="train_size", values="mean").round(3)
+    print(piv.to_string())
+    return piv
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["run", "plot"])
+    ap.add_argument("--out", default="white2021-results")
+    ap.add_argument("--names", default=",".join(MODEL_BASED + HYBRID))
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--sizes", default=None, help="comma-separated (default: log-spaced 5..1000)")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.what == "run":
+        sizes = None if args.sizes is None else [int(s) for s in args.sizes.split(",")]
+        run([n for n in args.names.split(",") if n], out, args.seeds, sizes)
+    else:
+        plot(out)
+
+
+if __name__ == "__main__":
+    main()
