@@ -5,7 +5,11 @@ CI-sized (``pytest benchmarks/bench_zerocost.py --benchmark-only``):
     (C=16, N=5, CIFAR-shaped random batch of 64), beside
   * a definition-level synflow written inline here (no fastnas code: deep copy, BN -> identity, |theta|,
     float64, ones input, sum |theta * grad| over Conv2d/Linear weights) -- the "reference" row; the
-    ratio is the overhead of the API, not a kernel speed-up (both are torch).
+    ratio is the overhead of the API, not a kernel speed-up (both are torch);
+  * all 12 proxies with a twin per cell: the reference code's protocol (a fresh copy and one proxy at a
+    time, ``tests/unit/_zerocost_reference.py``) beside ``score_table`` (shared passes) one network at a
+    time and grouped two per pass. ``benchmarks/zerocost_sweep_timing.py`` runs the same on more cells
+    and extrapolates the full sweep.
 
 Not in CI (long; results go to benchmarks/README.md):
   * ``FASTNAS_FULL_SWEEP=1``: synflow of all 15,625 NB201 cells (or ``FASTNAS_SWEEP_SUBSET=n`` random
@@ -49,7 +53,8 @@ def _one_thread():
 @pytest.mark.parametrize("proxy", sorted(zc.PROXIES))
 def test_bench_proxy_nb201(benchmark, proxy):
     benchmark.group = "zerocost NB201 C=16 N=5, 2 cells, batch 64"
-    out = benchmark.pedantic(zc.score, args=("nb201", CELLS, proxy), rounds=2, iterations=1)
+    out = benchmark.pedantic(zc.score, args=("nb201", CELLS, proxy), kwargs={"data": "synthetic"}, rounds=2,
+                             iterations=1)
     assert out.shape == (2,)
 
 
@@ -90,6 +95,43 @@ def test_bench_synflow_reference(benchmark):
     np.testing.assert_allclose(ref, zc.score("nb201", CELLS, "synflow"), rtol=1e-9)
 
 
+def _reference_protocol():
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "unit"))
+    from _zerocost_reference import REFERENCE
+
+    return REFERENCE
+
+
+def test_bench_all_proxies_reference_protocol(benchmark):
+    """The reference code's protocol: per cell and proxy a fresh network copy and that proxy alone (the
+    float64-capable twin of zero-cost-nas / NASLib in tests/unit/_zerocost_reference.py; 12 proxies)."""
+    from fastnas.models import build
+
+    benchmark.group = "zerocost NB201 C=16 N=5, 2 cells, all proxies"
+    ref = _reference_protocol()
+    x, y = zc._data.minibatch("synthetic", batch_size=64, input_shape=(3, 32, 32), num_classes=10, seed=0,
+                              device="cpu")
+
+    def run():
+        for i in range(len(CELLS)):
+            net = build("nb201", CELLS[i], seed=zc.row_seed(0, int(zc.cell_keys(CELLS[i])[0])))
+            for p, fn in ref.items():
+                fn(copy.deepcopy(net), x, y, **({"num_classes": 10} if p == "epe_nas" else {}))
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+
+
+@pytest.mark.parametrize("group", [1, 2])
+def test_bench_all_proxies_fastnas(benchmark, group):
+    benchmark.group = "zerocost NB201 C=16 N=5, 2 cells, all proxies"
+    names = list(_reference_protocol())
+    out = benchmark.pedantic(zc.score_table, args=("nb201", CELLS, names), rounds=1, iterations=1,
+                             kwargs=dict(data="synthetic", group_size=group))
+    assert len(out) == 2
+
+
 def _spearman(a, b) -> float:
     from scipy.stats import spearmanr
 
@@ -111,7 +153,8 @@ def test_full_nb201_synflow_sweep():
     wall = time.perf_counter() - t0
     acc = load("nb201", dataset="cifar10-valid").query(cells[rows], metric="accuracy", split="valid")
     rho = _spearman(syn, np.asarray(acc, dtype=np.float64))
-    np.savez("zerocost_sweep.npz", rows=rows, synflow=syn, seconds=secs, accuracy=acc)
+    np.savez("zerocost_sweep.npz", rows=rows, synflow=syn, seconds=secs, accuracy=acc,
+             data=np.array("none (data-free proxy)"))
     print(f"\nsynflow sweep: {len(rows)} cells, {wall:.0f}s wall, {secs.mean() * 1e3:.1f} ms/cell proxy, "
           f"{wall / len(rows) * 1e3:.1f} ms/cell incl. build; Spearman vs cifar10-valid {rho:.3f}; "
           f"NaN {int(np.isnan(syn).sum())}")
@@ -130,7 +173,7 @@ def test_rank_correlation_with_nas_bench_suite_zero():
     X = torch.randn((64, 3, 32, 32), generator=g).numpy()
     y = torch.randint(0, 10, (64,), generator=g).numpy()
     ours = zc.score_table("nb201", cells, data=(X, y), progress=True)
-    print()
+    print(f"\ndata: {ours.attrs['data']} (random CIFAR-10-shaped stand-in, torch seed 0)")
     acc = table.val_accuracy[rows]
     for p in zc.PROXIES:
         name = zc.NASLIB_NAMES.get(p, p)
