@@ -6,10 +6,12 @@
 
 * random search / regularized evolution: 1,000 trials x 150 queries through ``simulate`` on 2 processes
   (per-trial Parquet files included);
-* one BANANAS trial of 150 queries (paper defaults);
-* the BANANAS ensemble fit (5 MLPs trained as one batched model) beside the reference: the same
+* one BANANAS trial of 150 queries (paper defaults), with the compiled ensemble (``NumbaMLPEnsemble``) and,
+  in the same run, with the torch-batched ``MLPEnsemble`` it replaced (same algorithm): the ratio is the
+  speed-up; one trial of BONAS, NPENAS-NP and the neural predictor (CPU seconds);
+* the BANANAS ensemble fit: the numba kernel, the torch-batched model and the reference (the same
   definition written the usual way, five ``torch.nn.Sequential`` models each with its own Adam, trained one
-  after the other -- with predictor quality (Kendall tau, MAE on held-out NB201 cells) for both;
+  after the other) -- with predictor quality (Kendall tau, MAE on held-out NB201 cells) for each;
 * per-trial overhead of the Ray backend against local processes (same trials).
 """
 from __future__ import annotations
@@ -96,16 +98,22 @@ def predictor_quality(seeds=(0, 1, 2)):
 
     from fastnas.predictors.mlp import MLPEnsemble
 
-    rows = {"batched": [], "reference": []}
-    times = {"batched": [], "reference": []}
+    from fastnas.predictors.mlp_ensemble_batched import NumbaMLPEnsemble
+
+    rows = {"numba": [], "batched": [], "reference": []}
+    times = {"numba": [], "batched": [], "reference": []}
     for s in seeds:
         F, y, Fq, yq = _predictor_data(seed=s)
-        t = time.perf_counter()
+        t = time.process_time()
+        nb = NumbaMLPEnsemble(seed=s).fit(F, y).predict(Fq)
+        times["numba"].append(time.process_time() - t)
+        rows["numba"].append((kendalltau(nb, yq)[0], np.abs(nb - yq).mean()))
+        t = time.process_time()
         m = MLPEnsemble(seed=s).fit(F, y).predict(Fq)
-        times["batched"].append(time.perf_counter() - t)
-        t = time.perf_counter()
+        times["batched"].append(time.process_time() - t)
+        t = time.process_time()
         r = reference_ensemble_fit_predict(F, y, Fq, seed=s)[0]
-        times["reference"].append(time.perf_counter() - t)
+        times["reference"].append(time.process_time() - t)
         rows["batched"].append((kendalltau(m, yq)[0], np.abs(m - yq).mean()))
         rows["reference"].append((kendalltau(r, yq)[0], np.abs(r - yq).mean()))
     return {k: (np.mean([a for a, _ in v]), np.mean([b for _, b in v]), np.median(times[k])) for k, v in rows.items()}
@@ -137,6 +145,15 @@ def test_bananas_one_trial(benchmark):
 
 
 @pytest.mark.benchmark(group="bananas-ensemble-fit")
+def test_ensemble_fit_numba(benchmark):
+    from fastnas.predictors.mlp_ensemble_batched import NumbaMLPEnsemble
+
+    F, y, Fq, _ = _predictor_data()
+    NumbaMLPEnsemble(seed=0, epochs=1).fit(F, y)  # compile (cached on disk after the first run)
+    benchmark.pedantic(lambda: NumbaMLPEnsemble(seed=0).fit(F, y).predict(Fq), rounds=3, iterations=1)
+
+
+@pytest.mark.benchmark(group="bananas-ensemble-fit")
 def test_ensemble_fit_batched(benchmark):
     pytest.importorskip("torch")
     from fastnas.predictors.mlp import MLPEnsemble
@@ -153,6 +170,25 @@ def test_ensemble_fit_reference(benchmark):
 
 
 # ---- figures for the README ----------------------------------------------------------------------------------
+class _torch_ensemble_in_bananas:
+    """Context: BANANAS trains the torch-batched ``MLPEnsemble`` (the implementation before the numba kernel)."""
+
+    def __init__(self, on: bool):
+        self.on = on
+
+    def __enter__(self):
+        import fastnas.search.bananas as mod
+        from fastnas.predictors.mlp import MLPEnsemble
+
+        self.mod, self.old = mod, mod.NumbaMLPEnsemble
+        if self.on:
+            mod.NumbaMLPEnsemble = lambda **kw: MLPEnsemble(n_threads=1, **kw)
+        return self
+
+    def __exit__(self, *exc):
+        self.mod.NumbaMLPEnsemble = self.old
+
+
 def speed() -> None:
     from fastnas.search import Oracle, make, run
 
@@ -163,16 +199,25 @@ def speed() -> None:
         print(f"{algo}: 1000 trials x 150 queries, processes x2: {time.perf_counter() - t:.1f} s "
               f"({len(res.df)} rows)")
     b = _bench()
-    run(make("bananas", b.space, seed=99), Oracle(b, budget=30))  # warm torch up
-    ts = []
+    run(make("bananas", b.space, seed=99), Oracle(b, budget=30))  # warm torch and numba up
+    cpu = {"numba": [], "torch-batched": []}
     for s in range(3):
-        t = time.perf_counter()
-        run(make("bananas", b.space, seed=s), Oracle(b, budget=150))
-        ts.append(time.perf_counter() - t)
-    print(f"bananas: one trial of 150 queries: median {np.median(ts):.2f} s (of {[round(x, 2) for x in ts]})")
+        for kind in cpu:
+            with _torch_ensemble_in_bananas(kind == "torch-batched"):
+                t = time.process_time()
+                run(make("bananas", b.space, seed=s), Oracle(b, budget=150))
+                cpu[kind].append(time.process_time() - t)
+    for kind, ts in cpu.items():
+        print(f"bananas ({kind} ensemble): one trial of 150 queries: median {np.median(ts):.2f} s CPU "
+              f"(of {[round(x, 2) for x in ts]})")
+    print(f"bananas speed-up (median CPU, same run): {np.median(cpu['torch-batched']) / np.median(cpu['numba']):.1f}x")
     q = predictor_quality()
     for k, (tau, mae, sec) in q.items():
-        print(f"ensemble {k}: fit+predict {sec:.2f} s, Kendall tau {tau:.3f}, MAE {mae:.3f} (150 train, 500 test)")
+        print(f"ensemble {k}: fit+predict {sec:.2f} s CPU, Kendall tau {tau:.3f}, MAE {mae:.3f} (150 train, 500 test)")
+    for algo in ("bonas", "npenas", "neural_predictor"):
+        t = time.process_time()
+        run(make(algo, b.space, seed=0), Oracle(b, budget=150))
+        print(f"{algo}: one trial of 150 queries: {time.process_time() - t:.1f} s CPU")
     n = 200
     for backend in ("serial", "processes", "ray"):
         t = time.perf_counter()
