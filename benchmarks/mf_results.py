@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -22,7 +23,7 @@ CHEAP = ["random", ("evolution", {"population": 10, "tournament": 5}), "successi
 LCE = [("evolution_lce", {"population": 10, "tournament": 5})]
 
 
-def main(trials: int = 10, lce_trials: int = 4, out: str = "mf-results-out") -> None:
+def main(trials: int = 10, lce_trials: int = 4, out: str = os.path.join(tempfile.gettempdir(), "mf-results-out")) -> None:
     import pandas as pd
 
     from fastnas.sim import simulate, summary
@@ -47,8 +48,9 @@ def main(trials: int = 10, lce_trials: int = 4, out: str = "mf-results-out") -> 
     cols = ["algorithm", "trials", "evaluations", "full", "regret@6h", "regret@12h", "regret@24h", "regret@48h",
             "regret_sem", "wall_s_per_trial"]
     print(f"best surrogate accuracy reached: {best:.3f}")
-    print(table[cols].to_markdown(index=False, floatfmt=".3f"))
-    print(summary.plot(c, os.path.join(HERE, "mf_regret_nb301.png"), x="sim_hours"))
+    print(table[cols].round(3).to_string(index=False))
+    print(summary.plot(c, os.path.join(HERE, "mf_regret_nb301.png"), x="sim_hours",
+                       notes={"nb301": "surrogate; regret vs best value reached in these runs"}))
 
 
 if __name__ == "__main__":
