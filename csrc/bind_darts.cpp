@@ -65,6 +65,7 @@ I8 cells_array(py::ssize_t n) { return I8(std::vector<py::ssize_t>{n, 2, 8}); }
 }  // namespace
 
 void register_darts(py::module_& m) {
+    register_darts_genotype(m);
     m.def("darts_is_valid", [](py::handle in, py::handle op) {
         Rows r = rows(in, op);
         py::array_t<bool> out(r.n);

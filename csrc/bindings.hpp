@@ -9,6 +9,7 @@ void register_nb101(pybind11::module_& m);
 void register_nb101_specs(pybind11::module_& m);
 void register_nb201(pybind11::module_& m);
 void register_darts(pybind11::module_& m);
+void register_darts_genotype(pybind11::module_& m);
 void register_nbgraph(pybind11::module_& m);
 void register_lookup(pybind11::module_& m);
 }  // namespace fastnas_bind

@@ -71,6 +71,7 @@ _TABLE: dict[str, dict[str, str]] = {
     "darts_adjacency": {"cpp": "fastnas._core:darts_adjacency", "python": "fastnas.spaces.darts_ref:darts_adjacency"},
     "darts_path": {"cpp": "fastnas._core:darts_path", "python": "fastnas.spaces.darts_ref:darts_path"},
     "darts_gcn": {"cpp": "fastnas._core:darts_gcn", "python": "fastnas.spaces.darts_ref:darts_gcn"},
+    "darts_parse_genotypes": {"cpp": "fastnas._core:darts_parse_genotypes", "python": "fastnas.spaces.darts_convert:parse_genotypes"},
     "darts_parse_zc": {"cpp": "fastnas._core:darts_parse_zc", "python": "fastnas.spaces.darts_convert:from_zc_keys"},
     "darts_format_zc": {"cpp": "fastnas._core:darts_format_zc", "python": "fastnas.spaces.darts_convert:to_zc_keys"},
     # ---- nbgraph (fastnas/spaces/nbgraph*) ----------------------------------------------------

@@ -127,9 +127,22 @@ def _parse_genotype_text(text: str, r: int) -> tuple:
 
 
 def from_genotypes(genotypes) -> tuple[np.ndarray, np.ndarray]:
-    """Parse DARTS genotypes (namedtuples with the DARTS fields, or their string repr)."""
+    """Parse DARTS genotypes (namedtuples with the DARTS fields, or their string repr).
+
+    The compiled ``darts_parse_genotypes`` walks the objects / canonical repr text; any other form and
+    every malformed row go through ``parse_genotypes`` (this module's specification, ``ast`` for text)."""
+    from .. import _backend
+
     if isinstance(genotypes, str) or hasattr(genotypes, "normal"):
         genotypes = [genotypes]
+    genotypes = _as_list(genotypes, "genotypes")
+    out = _backend.get("darts_parse_genotypes")(genotypes)
+    return out if out is not None else parse_genotypes(genotypes)
+
+
+def parse_genotypes(genotypes) -> tuple[np.ndarray, np.ndarray]:
+    """The specification of genotype parsing (Python twin of ``_core.darts_parse_genotypes``): a list of
+    genotypes -> (inputs, ops) (N, 2, 8) int8; ``ValueError``/``TypeError`` naming the first bad row."""
     genotypes = _as_list(genotypes, "genotypes")
     inputs, ops = _empty(len(genotypes))
     for r, g in enumerate(genotypes):
