@@ -82,3 +82,9 @@ def test_errors():
         BOHAMIANN(num_steps=10, num_burn_in_steps=10).fit(X, y)
     with pytest.raises(ValueError, match="mdecay"):
         BOHAMIANN(num_steps=10, num_burn_in_steps=1, mdecay=2.0).fit(X, y)
+
+
+def test_public_contract():
+    from fastnas.testing import check_predictor
+
+    check_predictor(BOHAMIANN(num_steps=300, num_burn_in_steps=50, keep_every=10, seed=0))

@@ -59,3 +59,9 @@ def test_errors():
         VarSparseGP(inducing_init="x").fit(X, y)
     with pytest.raises(ValueError, match="num_inducing"):
         VarSparseGP(num_inducing=0).fit(X, y)
+
+
+def test_public_contract():
+    from fastnas.testing import check_predictor
+
+    check_predictor(VarSparseGP(num_inducing=10, steps=150, seed=0))
