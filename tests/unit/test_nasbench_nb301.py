@@ -213,3 +213,12 @@ def test_docs_python_blocks_run():
     ns: dict = {"__name__": "docs_nb301"}
     for i, block in enumerate(re.findall(r"```python\n(.*?)```", doc.read_text(), flags=re.S)):
         exec(compile(block, f"docs/nb301.md block {i}", "exec"), ns)
+
+
+def test_query_signature_matches_benchmark():
+    import inspect
+
+    from fastnas.nasbench import Benchmark
+
+    a, b = inspect.signature(NB301Surrogate.query), inspect.signature(Benchmark.query)
+    assert [(p.name, p.default) for p in a.parameters.values()] == [(p.name, p.default) for p in b.parameters.values()]
