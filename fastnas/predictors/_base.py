@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..spaces._cells import Cells
 
@@ -27,17 +29,49 @@ def flatten_gcn(enc) -> tuple[np.ndarray, int | None]:
     return np.asarray(enc, dtype=np.float64), None
 
 
-class Predictor(BaseEstimator):
-    """Base predictor. Subclasses implement ``_fit(F, y)`` and ``_predict(F) -> mean`` (and, with
-    uncertainty, ``_predict_dist(F) -> (mean, std)``) on validated float64 feature matrices."""
+class Predictor(RegressorMixin, BaseEstimator):
+    """Base predictor: a scikit-learn regressor (``RegressorMixin`` + ``BaseEstimator``: regressor tags,
+    ``score`` = R^2, ``clone``, ``get_params``/``set_params``). Subclasses implement ``_fit(F, y)`` and
+    ``_predict(F) -> mean`` (and, with uncertainty, ``_predict_dist(F) -> (mean, std)``) on validated
+    float64 feature matrices.
+
+    Input validation follows scikit-learn (``validate_data``): feature matrices must be 2-D, real,
+    dense, finite and non-empty (``ValueError``/``TypeError`` with scikit-learn's messages); ``fit``
+    sets ``n_features_in_`` (and ``feature_names_in_`` for a DataFrame); ``predict`` before ``fit``
+    raises ``sklearn.exceptions.NotFittedError`` and a different number of features raises
+    ``ValueError``. ``Cells`` are encoded with ``space``/``encoding`` first, then validated the same way.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from fastnas.predictors import make
+    >>> X = np.random.default_rng(0).random((30, 3)); y = X @ [1.0, 2.0, 3.0]
+    >>> bool(cross_val_score(make("blr"), X, y, cv=3).mean() > 0.9)
+    True
+    >>> make("blr").predict(X)
+    Traceback (most recent call last):
+    ...
+    sklearn.exceptions.NotFittedError: This BayesianLinearRegression instance is not fitted yet. ...
+    """
 
     #: whether ``predict_dist`` is meaningful
     has_uncertainty: bool = False
     #: smallest training set the model accepts
     min_train_size: int = 2
 
+    def _expected_failed_checks(self) -> dict[str, str]:
+        """scikit-learn checks this predictor is known to fail: check name -> reason. ``fastnas.testing``
+        passes them to ``check_estimator(expected_failed_checks=...)`` (scikit-learn's own mechanism)."""
+        return {}
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "n_features_in_") or bool(getattr(self, "is_fitted_", False))
+
     # -- features ---------------------------------------------------------------------------
     def _features(self, X) -> np.ndarray:
+        """``X`` as a validated float64 matrix (N, d); ``Cells`` are encoded first. Subclasses may
+        override this hook (e.g. to read a graph layout) and call ``super()._features``."""
         if isinstance(X, Cells):
             space = getattr(self, "space", None)
             encoding = getattr(self, "encoding", None)
@@ -49,62 +83,72 @@ class Predictor(BaseEstimator):
             F = space.encode(X, encoding)
             if isinstance(F, dict):  # graph encodings given as arrays per part (NB101 ``gcn``)
                 F, _ = flatten_gcn(F)
+            X = F
+        return check_array(X, dtype=np.float64, input_name="X")
+
+    def _validated_train(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(X, Cells):
+            F, y = validate_data(self, self._features(X), y, dtype=np.float64, y_numeric=True)
         else:
-            F = X
-        F = np.asarray(F, dtype=np.float64)
-        if F.ndim == 1:
-            F = F[:, None]
-        if F.ndim != 2:
-            raise ValueError(f"features must be 2-D (N, d), got shape {F.shape}")
-        if not np.isfinite(F).all():
-            raise ValueError("features contain NaN or inf")
-        return F
+            F, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+            F = self._features(F)
+        y = np.asarray(y, dtype=np.float64)
+        if len(y) < self.min_train_size:
+            raise ValueError(
+                f"{type(self).__name__} needs at least {self.min_train_size} training samples, got "
+                f"{len(y)} sample{'s' if len(y) != 1 else ''}"
+            )
+        return F, y
 
     def _check_xy(self, X, y) -> tuple[np.ndarray, np.ndarray]:
-        F = self._features(X)
-        y = np.asarray(y, dtype=np.float64).reshape(-1)
-        if len(y) != len(F):
-            raise ValueError(f"X has {len(F)} rows but y has {len(y)} values")
-        if not np.isfinite(y).all():
-            raise ValueError("y contains NaN or inf")
-        if len(y) < self.min_train_size:
-            raise ValueError(f"{type(self).__name__} needs at least {self.min_train_size} training points, got {len(y)}")
-        return F, y
+        """Validated (features, targets) for ``fit`` (sets ``n_features_in_``)."""
+        return self._validated_train(X, y)
+
+    def _validated_test(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        if isinstance(X, Cells):
+            return validate_data(self, self._features(X), reset=False, dtype=np.float64)
+        return self._features(validate_data(self, X, reset=False, dtype=np.float64))
 
     # -- public API -------------------------------------------------------------------------
     def fit(self, X, y):
+        """Fit on features (N, d) or ``Cells`` and targets (N,); returns ``self``."""
         F, y = self._check_xy(X, y)
-        self.n_features_in_ = F.shape[1]
         self._fit(F, y)
         return self
 
     def _check_fitted(self, F):
-        if not hasattr(self, "n_features_in_"):
-            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit first")
+        """``NotFittedError`` before ``fit``; ``ValueError`` if ``F`` has the wrong number of columns."""
+        check_is_fitted(self)
         if F.shape[1] != self.n_features_in_:
-            raise ValueError(f"expected {self.n_features_in_} features, got {F.shape[1]}")
+            raise ValueError(
+                f"X has {F.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
 
     def predict(self, X, return_std: bool = False):
-        F = self._features(X)
-        self._check_fitted(F)
+        """Predicted means (N,) float64; with ``return_std=True`` the pair (mean, std) where the model
+        has uncertainty (``NotImplementedError`` otherwise)."""
         if return_std:
             return self.predict_dist(X)
-        return np.asarray(self._predict(F), dtype=np.float64)
+        F = self._validated_test(X)
+        return np.asarray(self._predict(F), dtype=np.float64).reshape(-1)
 
     def predict_dist(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """Predictive mean and standard deviation, each (N,) float64."""
         if not self.has_uncertainty:
             raise NotImplementedError(f"{type(self).__name__} has no predictive uncertainty")
-        F = self._features(X)
-        self._check_fitted(F)
+        F = self._validated_test(X)
         mean, std = self._predict_dist(F)
-        return np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+        return np.asarray(mean, dtype=np.float64).reshape(-1), np.asarray(std, dtype=np.float64).reshape(-1)
 
     # -- persistence (safe: JSON + npz, never pickle) ---------------------------------------------
     def _fitted_state(self) -> dict:
         """The fitted state as a dict of numpy arrays / JSON scalars (default: public attributes
         ending in ``_``). Subclasses holding library objects (torch modules, boosters) override this
         and ``_set_fitted_state``."""
-        return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+        return {k: v for k, v in vars(self).items()
+                if k.endswith("_") and not k.startswith("_") and k != "feature_names_in_"}
 
     def _set_fitted_state(self, state: dict) -> None:
         for k, v in state.items():

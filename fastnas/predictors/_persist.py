@@ -105,6 +105,8 @@ def _spec(pred, key: str, arrays: dict) -> dict:
     if hasattr(pred, "n_features_in_") or getattr(pred, "is_fitted_", False):
         state = pred._fitted_state()
         spec["state"] = {k: _encode(v, f"{key}/state/{k}", arrays) for k, v in state.items()}
+        if hasattr(pred, "feature_names_in_"):  # set by scikit-learn's validate_data for DataFrames
+            spec["feature_names_in"] = [str(c) for c in pred.feature_names_in_]
     return spec
 
 
@@ -126,6 +128,8 @@ def _build(spec: dict, arrays):
     obj = cls(**params)
     if "state" in spec:
         obj._set_fitted_state({k: _decode(v, arrays) for k, v in spec["state"].items()})
+        if "feature_names_in" in spec:
+            obj.feature_names_in_ = np.asarray([str(c) for c in spec["feature_names_in"]], dtype=object)
     return obj
 
 

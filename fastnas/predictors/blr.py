@@ -21,6 +21,10 @@ class BayesianLinearRegression(Predictor):
     max_iter, tol : evidence-maximisation iterations and relative tolerance
     fit_precisions : if False keep ``alpha`` and ``beta`` fixed
 
+    Attributes (after ``fit``): ``coef_``, ``cov_`` (posterior mean and covariance of ``w`` on the centred
+    features, standardised targets), ``alpha_``, ``beta_`` (fitted precisions), ``n_iter_`` (evidence
+    updates run).
+
     >>> import numpy as np
     >>> X = np.random.default_rng(0).random((30, 3)); y = X @ [1.0, 2.0, 3.0]
     >>> m = BayesianLinearRegression().fit(X, y)
@@ -52,7 +56,9 @@ class BayesianLinearRegression(Predictor):
         evals = np.linalg.eigvalsh(P.T @ P)
         evals = np.clip(evals, 0.0, None)
         PtP, Pt_t = P.T @ P, P.T @ t
+        self.n_iter_ = 0
         for _ in range(int(self.max_iter) if self.fit_precisions else 0):
+            self.n_iter_ += 1
             A = alpha * np.eye(d) + beta * PtP
             m = beta * np.linalg.solve(A, Pt_t)
             lam = beta * evals

@@ -76,6 +76,8 @@ class RandomForest(Predictor):
 class NGBoost(Predictor):
     """NGBoost (natural-gradient boosting, normal distribution, depth-limited tree learners).
 
+    Constant targets raise ``ValueError`` (the fitted normal would have zero scale).
+
     Examples
     --------
     >>> import numpy as np
@@ -102,6 +104,12 @@ class NGBoost(Predictor):
         self.seed = seed
 
     def _fit(self, F, y):
+        if np.ptp(y) == 0:
+            # NGBoost starts from the maximum-likelihood normal of y: a zero scale, whose log is -inf
+            raise ValueError(
+                f"NGBoost cannot fit constant targets (all {len(y)} values equal {y[0]!r}): its normal "
+                "distribution would have zero scale; use a predictor without a likelihood (e.g. 'rf')"
+            )
         from ngboost import NGBRegressor
         from sklearn.tree import DecisionTreeRegressor
 

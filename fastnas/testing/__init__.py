@@ -8,7 +8,7 @@ protocol fastnas relies on (the project's own tests run them on every built-in o
 from __future__ import annotations
 
 from .optimizers import check_optimizer
-from .predictors import check_predictor
+from .predictors import check_predictor, check_sklearn
 from .spaces import check_space
 
-__all__ = ["check_space", "check_optimizer", "check_predictor"]
+__all__ = ["check_space", "check_optimizer", "check_predictor", "check_sklearn"]
