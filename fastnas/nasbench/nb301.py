@@ -124,16 +124,31 @@ def _trunk(p, h: np.ndarray) -> np.ndarray:
     return np.clip(y, p["out_bounds"][:, 0], p["out_bounds"][:, 1]).astype(np.float32, copy=False)
 
 
-def forward(p: dict, x_cat: np.ndarray, epochs: np.ndarray, chunk: int = 1024) -> np.ndarray:
+#: cell-epochs above which ``progress=None`` shows a progress bar (~20 s of work)
+PROGRESS_MIN = 1_000_000
+
+
+def _bar(total: int, progress, unit: str):
+    from tqdm.auto import tqdm
+
+    show = total >= PROGRESS_MIN if progress is None else bool(progress)
+    return tqdm(total=total, disable=not show, desc="nb301 surrogate", unit=unit, unit_scale=True)
+
+
+def forward(p: dict, x_cat: np.ndarray, epochs: np.ndarray, chunk: int = 1024, progress=None) -> np.ndarray:
     """The surrogate's raw outputs ``(N, 4)`` float32 for ``x_cat`` ``(N, 34)`` and epochs ``(N,)``, in YAHPO's
-    order (val_accuracy fraction, val_cross_entropy, runtime, runtime_increase)."""
+    order (val_accuracy fraction, val_cross_entropy, runtime, runtime_increase). ``progress``: a tqdm bar
+    (None: only for at least ``PROGRESS_MIN`` rows)."""
     x_cat = np.asarray(x_cat, dtype=np.int64)
     epochs = np.asarray(epochs)
     out = np.empty((len(x_cat), 4), np.float32)
+    bar = _bar(len(x_cat), progress, "cell-epoch")
     for s in range(0, len(x_cat), chunk):
+        bar.update(min(chunk, len(x_cat) - s))
         h = _first_cat(p, x_cat[s: s + chunk])
         h += _epoch_feature(p, epochs[s: s + chunk])[:, None] * p["w_epoch"]
         out[s: s + chunk] = _trunk(p, h)
+    bar.close()
     return out
 
 
@@ -308,14 +323,14 @@ class NB301Surrogate:
             e = np.full(len(x), int(e))
         elif e.shape != (len(x),):
             raise ValueError(f"epoch must be one int or one per cell ({len(x)}), got shape {e.shape}")
-        out = forward(self._params(), x, e)
+        out = forward(self._params(), x, e)  # a progress bar only for >= PROGRESS_MIN cells
         values = out[:, col].astype(np.float64) * scale
         if return_cost:
             return values, out[:, 2].astype(np.float64)
         return values
 
     def curves(self, cells, epochs=None, metric: str = "accuracy", split: str | None = "valid", *,
-               return_cost: bool = False):
+               return_cost: bool = False, progress=None):
         """Surrogate learning curves: ``(N, E)`` float64 values of every cell at every epoch of ``epochs``.
 
         Parameters
@@ -324,6 +339,8 @@ class NB301Surrogate:
         epochs : ints in 1..98 (E of them, any order); default all 98.
         metric, split : as in :meth:`query`.
         return_cost : also return the ``(N, E)`` runtimes (seconds up to each epoch).
+        progress : tqdm progress bar; None (default) shows it only for at least ``PROGRESS_MIN`` cell-epochs
+            (about 20 s of work), False silences it.
 
         Examples
         --------
@@ -345,13 +362,16 @@ class NB301Surrogate:
         cost = np.empty((n, E)) if return_cost else None
         feat = _epoch_feature(p, ep)[:, None] * p["w_epoch"]  # (E, 128)
         step = max(1, 1024 // max(E, 1))
+        bar = _bar(n * E, progress, "cell-epoch")
         for s in range(0, n, step):
+            bar.update(min(step, n - s) * E)
             h0 = _first_cat(p, x[s: s + step])  # once per cell
             h = (h0[:, None, :] + feat[None]).reshape(-1, h0.shape[1])
             out = _trunk(p, h).reshape(len(h0), E, 4)
             vals[s: s + step] = out[:, :, col] * scale
             if cost is not None:
                 cost[s: s + step] = out[:, :, 2]
+        bar.close()
         return (vals, cost) if return_cost else vals
 
 

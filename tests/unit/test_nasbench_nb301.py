@@ -151,6 +151,7 @@ def test_query_and_curves_api(bench):
     np.testing.assert_allclose(cost[:, 97], bench.query(cells, "runtime", epoch=98), rtol=1e-5)
     assert (full[:, -10:].mean(1) > full[:, :3].mean(1)).all()  # the curves learn
     assert bench.query(cells, epoch=None).tolist() == bench.query(cells).tolist()
+    np.testing.assert_array_equal(bench.curves(cells, [1, 2], progress=True), bench.curves(cells, [1, 2]))
     info = bench.info()
     assert info["kind"] == "surrogate" and info["measured"] is False and info["epochs"] == [1, 98]
     assert "surrogate" in repr(bench)
