@@ -204,7 +204,7 @@ def test_evolution_lce_decision_rule_is_x11s():
 
     bench = SyntheticCurveBenchmark(ToySpace(6, 5), seed=2, max_epoch=40)
     P, F, X, top = 6, 8, 20, 0.5
-    o = Oracle(bench, budget=10_000, time_budget=25 * 200.0)
+    o = Oracle(bench, budget=10_000, time_budget=18 * 200.0)
     run(make("evolution_lce", bench.space, seed=0, population=P, tournament=3, fidelity=F, top_n_percent=top), o)
     h = o.history()
     keys, epochs = h["key"].tolist(), h["epoch"].tolist()
@@ -223,7 +223,7 @@ def test_evolution_lce_decision_rule_is_x11s():
         if not last:
             assert promoted == (pred > bar), (i, pred, bar)
             n_decided += 1
-    assert n_decided >= 8
+    assert n_decided >= 5
 
 
 @pytest.mark.parametrize("name", [n if "lce" not in n else pytest.param(n, marks=pytest.mark.slow) for n in MF])

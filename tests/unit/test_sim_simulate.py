@@ -100,7 +100,8 @@ def test_bad_arguments(bench):
 
 
 @pytest.mark.ray
-def test_ray_local_cluster_identical(serial, bench, tmp_path):
+def test_ray_local_cluster_identical(serial, mf_serial, bench, curve_bench, tmp_path):
+    """Single- and multi-fidelity trials on Ray give the serial results (one local Ray for both)."""
     ray = pytest.importorskip("ray")
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
@@ -108,12 +109,21 @@ def test_ray_local_cluster_identical(serial, bench, tmp_path):
                    out=str(tmp_path / "r"))
     assert not ray.is_initialized()  # what simulate started, it shut down
     _same(serial.df, res.df)
-
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:  # a Ray that simulate did not start is used and left running
+        mf = simulate(MF_ALGOS, [curve_bench], trials=2, budget=None, time_budget=MF_TIME, seed=3, progress=False,
+                      backend="ray", n_workers=2, out=str(tmp_path / "mfr"))
+        assert ray.is_initialized()
+    finally:
+        ray.shutdown()
+    pd.testing.assert_frame_equal(mf_serial.df[MF_COLS].reset_index(drop=True), mf.df[MF_COLS].reset_index(drop=True),
+                                  check_dtype=False, check_categorical=False)
 
 # -- multi-fidelity simulations, regret against simulated time, readable plots -----------------------------
 MF_ALGOS = [("hyperband", {"min_epoch": 3}), ("bohb", {"min_epoch": 3}),
             ("evolution_lce", {"fidelity": 4, "population": 4, "tournament": 2})]
 MF_COLS = DETERMINISTIC + ["epoch", "cost"]
+MF_TIME = 1000.0  # simulated seconds per trial
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +135,7 @@ def curve_bench():
 
 @pytest.fixture(scope="module")
 def mf_serial(curve_bench):
-    return simulate(MF_ALGOS, [curve_bench], trials=2, budget=None, time_budget=1500.0, seed=3, progress=False)
+    return simulate(MF_ALGOS, [curve_bench], trials=2, budget=None, time_budget=MF_TIME, seed=3, progress=False)
 
 
 def test_mf_simulation_rows(mf_serial, curve_bench):
@@ -133,7 +143,7 @@ def test_mf_simulation_rows(mf_serial, curve_bench):
     assert set(df["algorithm"]) == {"hyperband", "bohb", "evolution_lce"}
     for _, g in df.groupby("trial_id"):
         t = g["sim_time"].to_numpy()
-        assert np.all(np.diff(t) >= 0) and t[-2] < 1500.0  # stops once the time budget is spent
+        assert np.all(np.diff(t) >= 0) and t[-2] < MF_TIME  # stops once the time budget is spent
         np.testing.assert_allclose(t, np.cumsum(g["cost"].to_numpy()))
     assert set(df["epoch"]) <= set(range(1, 13)) and (df["epoch"] == 12).any() and (df["epoch"] < 12).any()
     row = df.iloc[5]
@@ -143,20 +153,8 @@ def test_mf_simulation_rows(mf_serial, curve_bench):
 
 @pytest.mark.slow
 def test_mf_processes_backend_identical(mf_serial, curve_bench, tmp_path):
-    res = simulate(MF_ALGOS, [curve_bench], trials=2, budget=None, time_budget=1500.0, seed=3, progress=False,
+    res = simulate(MF_ALGOS, [curve_bench], trials=2, budget=None, time_budget=MF_TIME, seed=3, progress=False,
                    backend="processes", n_workers=2, chunk_size=1, out=str(tmp_path / "mfp"))
-    pd.testing.assert_frame_equal(mf_serial.df[MF_COLS].reset_index(drop=True), res.df[MF_COLS].reset_index(drop=True),
-                                  check_dtype=False, check_categorical=False)
-
-
-@pytest.mark.ray
-def test_mf_ray_identical(mf_serial, curve_bench, tmp_path):
-    ray = pytest.importorskip("ray")
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    res = simulate(MF_ALGOS, [curve_bench], trials=2, budget=None, time_budget=1500.0, seed=3, progress=False,
-                   backend="ray", n_workers=2, out=str(tmp_path / "mfr"))
-    assert not ray.is_initialized()
     pd.testing.assert_frame_equal(mf_serial.df[MF_COLS].reset_index(drop=True), res.df[MF_COLS].reset_index(drop=True),
                                   check_dtype=False, check_categorical=False)
 
