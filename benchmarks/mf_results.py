@@ -23,7 +23,8 @@ CHEAP = ["random", ("evolution", {"population": 10, "tournament": 5}), "successi
 LCE = [("evolution_lce", {"population": 10, "tournament": 5})]
 
 
-def main(trials: int = 10, lce_trials: int = 4, out: str = os.path.join(tempfile.gettempdir(), "mf-results-out")) -> None:
+def main(trials: int = 10, lce_trials: int = 4, out: str | None = None) -> None:
+    out = out or os.path.join(tempfile.gettempdir(), "mf-results-out")
     import pandas as pd
 
     from fastnas.sim import simulate, summary

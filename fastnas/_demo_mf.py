@@ -1,7 +1,8 @@
 """The multi-fidelity part of ``make demo``: searches on the NAS-Bench-301 surrogate against simulated GPU time.
 
 Random search and regularized evolution (every cell trained for the full 98 epochs), successive halving,
-Hyperband and BOHB (cells trained partially, training continued only for the promising ones) share one simulated-GPU-time budget per trial on the bundled NAS-Bench-301 surrogate
+Hyperband and BOHB (cells trained partially, training continued only for the promising ones) share one
+simulated-GPU-time budget per trial on the bundled NAS-Bench-301 surrogate
 (YAHPO Gym's model of the NB301 training logs: predictions, never measurements). Writes
 ``mf_regret_time.png`` (mean regret against simulated GPU hours, 95% intervals of the mean) and
 ``mf_table.csv`` / ``mf_table.md`` to ``out``. Regret is measured against the best surrogate accuracy

@@ -136,7 +136,8 @@ def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: in
         raise ValueError(f"budget must be an int >= 1 (or None with a time_budget), got {budget!r}")
     specs = [
         TrialSpec(algorithm=label, optimizer=name, params=params, benchmark=b, trial=t,
-                  seed=trial_seed(seed, label, t), budget=None if budget is None else int(budget), time_budget=time_budget,
+                  seed=trial_seed(seed, label, t), budget=None if budget is None else int(budget),
+                  time_budget=time_budget,
                   batch_size=batch_size, oracle_seed=oracle_seed)
         for label, name, params in algos for b in benchmarks for t in trial_ids
     ]
@@ -144,7 +145,8 @@ def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: in
     store = None
     if out is not None:
         config = {"algorithms": [[l, n, p] for l, n, p in algos], "benchmarks": [benchmark_label(b) for b in benchmarks],
-                  "budget": None if budget is None else int(budget), "time_budget": time_budget, "seed": int(seed), "batch_size": batch_size,
+                  "budget": None if budget is None else int(budget), "time_budget": time_budget, "seed": int(seed),
+                  "batch_size": batch_size,
                   "oracle_seed": oracle_seed}
         store = ResultStore(out, config)
         todo = [s for s in specs if not store.is_done(s.trial_id)]

@@ -50,7 +50,8 @@ def final_table(df: pd.DataFrame, optima: dict[str, float]) -> pd.DataFrame:
     median), mean best value, mean wall seconds and simulated hours per trial; sorted by mean regret."""
     rows = []
     for (bench, algo), g in df.groupby(["benchmark", "algorithm"], sort=True, observed=True):
-        per = g.groupby("trial_id", observed=True).agg(best=("value", "max"), n=("query", "size"), wall=("trial_wall_time", "first"),
+        per = g.groupby("trial_id", observed=True).agg(best=("value", "max"), n=("query", "size"),
+                                                       wall=("trial_wall_time", "first"),
                                         sim=("sim_time", "max"))
         reg = float(optima[bench]) - per["best"].to_numpy()
         rows.append({
@@ -67,7 +68,8 @@ def curves_time(df: pd.DataFrame, optima: dict[str, float], n_points: int = 120)
     """Regret against *simulated training time*: per benchmark and algorithm, on a log-spaced grid of
     ``n_points`` simulated seconds (from the time every trial has its first answer to the latest last
     answer), the regret of the best value each trial had found by then (multi-fidelity rows count at their
-    epoch's value, as in NAS-Bench-x11). A trial that stopped keeps its last value. Columns: benchmark, algorithm, sim_time (s), sim_hours, n_trials, mean, lo, hi
+    epoch's value, as in NAS-Bench-x11). A trial that stopped keeps its last value. Columns: benchmark,
+    algorithm, sim_time (s), sim_hours, n_trials, mean, lo, hi
     (95% interval of the mean), median, q25, q75.
     """
     df = best_so_far(df)

@@ -24,7 +24,8 @@ def _drive(opt, space, rounds: int, batch: int, seen: set) -> list:
         if mf:
             assert all(e > trained.get(k, 0) for k, e in zip(keys, epochs)), \
                 "ask returned a cell again without training it further"
-            assert not ({k for k in keys if k not in trained} & seen), "ask returned a cell isomorphic to one asked before"
+            assert not ({k for k in keys if k not in trained} & seen), \
+                "ask returned a cell isomorphic to one asked before"
         else:
             assert not (set(keys) & seen), "ask returned a cell isomorphic to one asked before"
         assert len(set(keys)) == len(keys), "ask returned two isomorphic cells in one batch"
@@ -32,7 +33,8 @@ def _drive(opt, space, rounds: int, batch: int, seen: set) -> list:
         seen.update(keys)
         trained.update(zip(keys, epochs))
         values = _objective(space, cells)
-        extra = {"curves": [np.full(e, v) for e, v in zip(epochs, values)]} if getattr(opt, "needs_curves", False) else {}
+        needs_curves = getattr(opt, "needs_curves", False)
+        extra = {"curves": [np.full(e, v) for e, v in zip(epochs, values)]} if needs_curves else {}
         opt.tell(cells, values, **extra)
         asked.append((keys, epochs, values.tolist()))
     return asked

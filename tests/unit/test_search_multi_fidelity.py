@@ -215,7 +215,8 @@ def test_evolution_lce_decision_rule_is_x11s():
         if e == 40:
             info.append(float(bench.curves(cell, [X])[0, 0]))
             continue
-        pred = float(LCE(final_epoch=X, scale=100.0).predict(Curves(val_acc=bench.curves(cell, np.arange(1, F + 1))))[0])
+        partial = bench.curves(cell, np.arange(1, F + 1))
+        pred = float(LCE(final_epoch=X, scale=100.0).predict(Curves(val_acc=partial))[0])
         s = np.sort(np.array(info))
         bar = s[-int(len(s) * top):].min()
         promoted = i + 1 < len(keys) and keys[i + 1] == k and epochs[i + 1] == 40
