@@ -67,14 +67,24 @@ def exact_keys(cells) -> np.ndarray:
     return out
 
 
-def max_epoch(benchmark) -> int | None:
-    """The final epoch of a benchmark with learning curves at every epoch (``max_epoch`` attribute, or the
-    NB301 surrogate's epoch range), else None (single fidelity)."""
+def max_epoch(benchmark, metric: str = "accuracy", split: str = "valid") -> int | None:
+    """The final epoch of a benchmark with learning curves, else None (single fidelity): its ``max_epoch``
+    attribute, the NB301 surrogate's epoch range, or the last recorded epoch of a store whose ``metric``
+    on ``split`` has per-epoch curves (NB201/NATS converted from an official file: 1..200; NB101 from a full
+    tfrecord: 4/12/36/108, where only those epochs can be asked)."""
     e = getattr(benchmark, "max_epoch", None)
     if e is None and type(benchmark).__name__ == "NB301Surrogate":
         from .nb301 import EPOCHS
 
         e = EPOCHS[1]
+    if e is None and callable(getattr(benchmark, "info", None)) and callable(getattr(benchmark, "curves", None)):
+        try:
+            m = benchmark.info().get("metrics", {}).get(f"{metric}/{split}", {})
+        except Exception:  # noqa: BLE001 - a benchmark whose info() fails is treated as single-fidelity
+            m = {}
+        epochs = m.get("epochs") or []
+        if m.get("curve") and len(epochs) > 1:
+            e = max(int(x) for x in epochs)
     return None if e is None else int(e)
 
 
@@ -127,7 +137,7 @@ class Oracle:
         self.budget = None if budget is None else int(budget)
         self.time_budget = None if time_budget is None else float(time_budget)
         self.seed = seed
-        self.max_epoch = max_epoch(benchmark)
+        self.max_epoch = max_epoch(benchmark, metric, split)
         self._rng = as_generator(rng) if seed == "sample" else None
         keys = getattr(benchmark, "keys", None)
         if callable(keys):
@@ -185,8 +195,12 @@ class Oracle:
         Raises ``BudgetExhausted`` (carrying the answered prefix) if the batch does not fit.
         """
         self.n_calls += 1
-        if epoch is not None or self.max_epoch is not None:
+        if epoch is not None or (self.max_epoch is not None and self.seed != "sample"):
             return self._call_fidelity(cells, return_cost, epoch)
+        return self._call_final(cells, return_cost)
+
+    def _call_final(self, cells, return_cost):
+        """Final-epoch queries, vectorised (single-fidelity benchmarks, or ``seed="sample"``)."""
         rec = np.asarray(self._record_key(cells), dtype=np.uint64)
         hit, _ = self._lookup(rec)
         # new records, each at its first appearance, in batch order (vectorised: no per-cell loop)

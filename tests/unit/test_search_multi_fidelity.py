@@ -295,3 +295,58 @@ def test_tell_needs_curves_and_validates_them():
         make("hyperband", bench.space, eta=1)
     with pytest.raises(ValueError, match="needs max_epoch"):
         make("hyperband", bench.space).ask(1)
+
+
+def test_nb201_store_with_official_curves_is_a_fidelity_benchmark(tmp_path):
+    """A store converted from an official NB201/NATS file (tiny writer of the exact format from the
+    converter's tests, 4 epochs) answers epochs and charges partial training; the bundled final-epoch-only
+    store stays single-fidelity."""
+    import bz2
+    import importlib.util
+    import pathlib
+    import pickle
+
+    from fastnas.nasbench import load
+    from fastnas.nasbench.nb201_official import convert_nb201
+
+    spec = importlib.util.spec_from_file_location(
+        "nb201_official_writer", pathlib.Path(__file__).with_name("test_nasbench_nb201_official.py"))
+    w = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(w)
+    f = tmp_path / "NATS-tss-v1_0-3ffb9.pickle.pbz2"
+    with bz2.open(f, "wb") as fh:
+        pickle.dump(w._whole(("200",)), fh, protocol=4)
+    convert_nb201(f, tmp_path / "out", progress=False)
+    bench = load("nb201", dataset="cifar10-valid", root=tmp_path / "out")
+    o = Oracle(bench, budget=10)
+    assert o.max_epoch == w.E == 4
+    cells = bench.space.from_strings(w.ARCHS[:1])
+    v, c = o(cells, epoch=2, return_cost=True)
+    assert v[0] == pytest.approx(bench.query(cells, epoch=2)[0])
+    full = bench.query(cells, return_cost=True)[1][0]
+    assert c[0] == pytest.approx(full * 2 / 4)
+    v, c = o(cells, return_cost=True)  # continued to the final epoch: the other half
+    assert c[0] == pytest.approx(full / 2) and o.time_used == pytest.approx(full)
+    np.testing.assert_allclose(o.curves(cells, 4)[0], bench.curves(cells, [1, 2, 3, 4])[0])
+    assert Oracle(load("nb201", dataset="cifar10-valid"), budget=1).max_epoch is None
+
+
+def test_sampled_seed_stays_available_for_final_epoch_queries():
+    bench = SyntheticCurveBenchmark(ToySpace(4, 3), max_epoch=10)
+    c = bench.space.from_strings(["1-2-0-0"])
+
+    class Noisy(SyntheticCurveBenchmark):  # a curve benchmark with training seeds at the final epoch
+        def query(self, cells, metric="accuracy", split="valid", seed="mean", rng=None, epoch=None,
+                  return_cost=False, **kw):
+            out = super().query(cells, metric, split, "mean", None, epoch, return_cost=return_cost)
+            if seed == "sample":
+                v, cost = out
+                return v + np.random.default_rng(rng).normal(size=len(v)), cost
+            return out
+
+    noisy = Noisy(ToySpace(4, 3), max_epoch=10)
+    o = Oracle(noisy, budget=3, seed="sample", rng=0)
+    a = o(c)[0]
+    assert a != bench.query(c)[0] and o(c)[0] == a  # one draw, kept
+    with pytest.raises(ValueError, match="single-fidelity"):
+        o(c, epoch=3)
