@@ -1,7 +1,10 @@
 """Execution backends of ``simulate``: each yields ``(trial_id, columns)`` as chunks of trials finish.
 
 * ``serial``: in this process.
-* ``processes``: a ``ProcessPoolExecutor`` with the ``spawn`` start method (safe beside torch threads).
+* ``processes``: worker processes (``spawn`` start method, safe beside torch threads) fed chunks of trials
+  through a queue; each finished trial comes back at once. Ctrl-C stops them within a fraction of a second
+  and keeps every finished trial; workers die with the parent, even when it is SIGKILLed (Linux parent-death
+  signal, plus a watchdog thread elsewhere).
 * ``ray``: ``ray.init(address=...)`` when an address is given (a cluster), else a local Ray started with
   ``n_workers`` CPUs; whatever this module starts it also shuts down.
 
@@ -11,9 +14,15 @@ depend on the backend, the number of workers or the chunking (each trial carries
 from __future__ import annotations
 
 import os
+import pickle
+import signal
+import sys
+import threading
+import time
+import traceback
 from typing import Iterator
 
-from ._trial import TrialSpec, run_chunk
+from ._trial import TrialSpec, run_chunk, run_trial
 
 BACKENDS = ("serial", "processes", "ray")
 
@@ -40,20 +49,150 @@ def execute(specs: list[TrialSpec], backend: str = "serial", n_workers: int | No
         yield from _ray(parts, n_workers, address)
 
 
-def _processes(parts, n_workers) -> Iterator[tuple[str, dict]]:
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+class _StopRequest:
+    """While active (main thread only), the first SIGINT (Ctrl-C) only sets ``requested``: the backend then
+    stops its workers, hands over every trial that already finished, and raises ``KeyboardInterrupt``
+    itself, so a result being written is never cut in half. A second Ctrl-C interrupts at once."""
 
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn")) as ex:
-        futs = {ex.submit(run_chunk, p) for p in parts}
+    def __init__(self):
+        self.requested = False
+        self._old = None
+
+    def _handler(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, self._old)  # a second Ctrl-C: the default behaviour
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            old = signal.getsignal(signal.SIGINT)
+            if old is signal.default_int_handler:  # leave a caller's own handler alone
+                self._old = old
+                signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None and threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGINT) == self._handler:
+                signal.signal(signal.SIGINT, self._old)
+        return False
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this worker end when the process that started it dies, even by SIGKILL: on Linux the
+    kernel's parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGKILL)``); elsewhere, and as a backstop, a
+    daemon thread that exits the process once its parent is gone (reparented)."""
+    if sys.platform.startswith("linux"):
         try:
-            while futs:
-                done, futs = wait(futs, return_when=FIRST_COMPLETED)
-                for f in done:
-                    yield from f.result()
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            PR_SET_PDEATHSIG = 1
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the watchdog still works
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watchdog():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watchdog, name="fastnas-parent-watchdog", daemon=True).start()
+
+
+def _worker_main(tasks, conn, parent_pid: int) -> None:
+    """A ``processes`` worker: runs chunks of trials from ``tasks`` and sends each trial's columns through
+    its own pipe ``conn`` as soon as it finishes (a chunk interrupted half way keeps its finished trials)."""
+    _die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
+    while True:
+        chunk = tasks.get()
+        if chunk is None:
+            return
+        for spec in chunk:
+            try:
+                msg = ("ok", spec.trial_id, run_trial(spec))
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent, which re-raises it
+                tb = traceback.format_exc()
+                try:
+                    pickle.dumps(exc)
+                except Exception:  # noqa: BLE001 - an exception that cannot travel: send its text
+                    exc = RuntimeError(repr(exc))
+                conn.send(("error", spec.trial_id, exc, tb))
+                return
+            conn.send(msg)
+
+
+def _processes(parts, n_workers) -> Iterator[tuple[str, dict]]:
+    """Worker processes (``spawn``) fed chunks through a queue, each returning trials one by one through its
+    own pipe (a worker killed mid-message gives EOF, never a hang). Ctrl-C stops them at once (finished
+    trials are handed over first); they also die with this process."""
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
+
+    ctx = mp.get_context("spawn")
+    tasks = ctx.Queue()
+    n_procs = max(1, min(int(n_workers), len(parts)))
+    procs, readers = [], {}
+    remaining = sum(len(p) for p in parts)
+    finished_ok = False
+    drained: list[tuple[str, dict]] = []
+    with _StopRequest() as stop:
+        try:
+            for i in range(n_procs):
+                r, w = ctx.Pipe(duplex=False)
+                p = ctx.Process(target=_worker_main, args=(tasks, w, os.getpid()), daemon=True,
+                                name=f"fastnas-sim-{i}")
+                p.start()
+                w.close()  # the worker holds the only write end: its death reads as EOF
+                procs.append(p)
+                readers[r] = p
+            for part in parts:
+                tasks.put(part)
+            for _ in procs:
+                tasks.put(None)
+            while remaining and not stop.requested:
+                ready = wait(list(readers), timeout=0.1)
+                for r in ready:
+                    try:
+                        msg = r.recv()
+                    except (EOFError, OSError):
+                        p = readers.pop(r)
+                        p.join(timeout=1.0)
+                        raise RuntimeError(
+                            f"simulation worker {p.name} died (exit code {p.exitcode}, e.g. killed for memory); "
+                            "finished trials are kept: rerun with the same out folder to resume") from None
+                    if msg[0] == "error":
+                        _, trial_id, exc, tb = msg
+                        raise exc from RuntimeError(f"trial {trial_id} failed in a worker process:\n{tb}")
+                    remaining -= 1
+                    yield msg[1], msg[2]
+            finished_ok = not stop.requested
         finally:
-            for f in futs:
-                f.cancel()
+            if not finished_ok:
+                for p in procs:  # stop now: running trials are lost, finished ones are drained below
+                    if p.is_alive():
+                        p.kill()
+            for p in procs:
+                p.join(timeout=None if finished_ok else 2.0)
+            for r in readers:
+                while not finished_ok:
+                    try:
+                        if not r.poll(0):
+                            break
+                        msg = r.recv()
+                    except Exception:  # noqa: BLE001 - a message cut off by the kill, or EOF
+                        break
+                    if msg[0] == "ok":
+                        drained.append((msg[1], msg[2]))
+                r.close()
+            tasks.cancel_join_thread()  # never block on chunks nobody will read
+            tasks.close()
+    if stop.requested:
+        yield from drained  # trials that finished before Ctrl-C
+        raise KeyboardInterrupt
 
 
 def _ray(parts, n_workers, address) -> Iterator[tuple[str, dict]]:
