@@ -80,7 +80,7 @@ def run(opt: Optimizer, oracle, batch_size: int | None = None, progress: bool = 
                 break
             opt.tell(cells, values, costs, **_curves(opt, oracle, cells, epoch, len(cells)))
             if bar is not None:
-                bar.update(len(cells))
+                bar.update(oracle.n_queries - bar.n)  # distinct cells (multi-fidelity re-asks do not count)
     finally:
         if bar is not None:
             bar.close()

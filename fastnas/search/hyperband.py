@@ -136,7 +136,6 @@ class Hyperband(MultiFidelityOptimizer):
 
     def _advance(self) -> None:
         """The rung is complete: promote its best to the next rung, or start the next bracket."""
-        sizes, _ = self._schedule()
         k = int(math.floor(len(self._rung_keys) / float(self.params["eta"]) + _EPS))
         if self._rung >= self._s or k < 1:
             self._start_bracket()
