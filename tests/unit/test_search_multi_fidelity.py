@@ -350,3 +350,11 @@ def test_sampled_seed_stays_available_for_final_epoch_queries():
     assert a != bench.query(c)[0] and o(c)[0] == a  # one draw, kept
     with pytest.raises(ValueError, match="single-fidelity"):
         o(c, epoch=3)
+
+
+@pytest.mark.parametrize("space_name", ["nb101", "darts", "nbgraph"])
+@pytest.mark.parametrize("name", ["hyperband", "bohb"])
+def test_contract_on_the_other_spaces(space_name, name):
+    from fastnas.spaces import get_space
+
+    check_optimizer(name, get_space(space_name), rounds=10, batch=4, **SMALL[name])
