@@ -181,19 +181,31 @@ def test_bohb_kernel_density_against_a_slow_loop():
 
 
 def test_bohb_uses_its_model_on_the_largest_budget():
+    """hpbandster's rules, re-derived from the history: the largest budget with at least d + 1 points whose
+    good (best max(d + 1, 15% N)) and bad (next max(d + 1, 85% N)) parts both exceed d points."""
     bench = SyntheticCurveBenchmark(ToySpace(6, 5), seed=1, max_epoch=27)
     opt = make("bohb", bench.space, seed=0, min_epoch=1, random_fraction=0.0)
     run(opt, Oracle(bench, budget=10_000, time_budget=100 * 200.0))
-    model = opt._model()
-    assert model is not None
-    good, bad, _, _ = model
-    d = good.shape[1]
-    assert d == 6 and len(good) >= d + 1 and len(bad) > d
-    ep = opt.epochs_
-    # the model's budget is the largest epoch with enough told cells for both densities
-    budgets = sorted(set(ep.tolist()))
-    ok = [b for b in budgets if (ep == b).sum() >= 2 * (d + 1)]
-    assert ok
+    good, bad, bw_good, bw_bad = opt._model()
+    ops = opt.cells_.ops.astype(np.int64)
+    y, ep = opt.values_, opt.epochs_
+    d = 6
+    expect = None
+    for b in sorted(set(ep.tolist())):
+        rows = np.flatnonzero(ep == b)
+        n = len(rows)
+        if n < d + 1:
+            continue
+        n_good, n_bad = max(d + 1, 15 * n // 100), max(d + 1, 85 * n // 100)
+        order = sorted(range(n), key=lambda j: -y[rows[j]])  # stable: ties keep telling order
+        g = ops[rows[order[:n_good]]]
+        bd = ops[rows[order[n_good:n_good + n_bad]]]
+        if len(g) > d and len(bd) > d:
+            expect = (b, g, bd)
+    assert expect is not None
+    np.testing.assert_array_equal(good, expect[1])
+    np.testing.assert_array_equal(bad, expect[2])
+    np.testing.assert_allclose(bw_good, np.maximum(1.06 * expect[1].std(axis=0) * len(expect[1]) ** -0.1, 1e-3))
 
 
 # -- learning-curve extrapolation (NAS-Bench-x11) -----------------------------------------------------------
