@@ -370,3 +370,28 @@ def test_contract_on_the_other_spaces(space_name, name):
     from fastnas.spaces import get_space
 
     check_optimizer(name, get_space(space_name), rounds=10, batch=4, **SMALL[name])
+
+
+def test_bohb_proposes_the_sample_minimising_g_over_l(monkeypatch):
+    import fastnas.search.bohb as bohb_mod
+
+    bench = SyntheticCurveBenchmark(ToySpace(6, 5), seed=1, max_epoch=27)
+    opt = make("bohb", bench.space, seed=0, min_epoch=1, random_fraction=0.0)
+    run(opt, Oracle(bench, budget=10_000, time_budget=100 * 200.0))
+    calls = []
+    real = bohb_mod.aitchison_aitken_pdf
+
+    def record(data, bw, x):
+        out = real(data, bw, x)
+        calls.append((np.array(x), out))
+        return out
+
+    monkeypatch.setattr(bohb_mod, "aitchison_aitken_pdf", record)
+    cell = opt._one_new(set())
+    (x, lx), (_, gx) = calls
+    assert len(x) == 64  # num_samples
+    score = np.maximum(gx, 1e-32) / np.maximum(lx, 1e-32)
+    keys = bench.space.key(bench.space._cells(x))
+    fresh = np.array([int(k) not in opt._seen for k in keys.tolist()])
+    best = int(np.flatnonzero(fresh)[np.argmin(score[fresh])])
+    np.testing.assert_array_equal(cell.ops[0], x[best])
