@@ -146,7 +146,8 @@ class Oracle:
             self._record_key = self.space.key
         else:  # e.g. a surrogate model: every exact cell has its own prediction
             self._record_key = exact_keys
-        self._index: dict = {}  # (record, epoch) -> position in the query log; epoch -1: single fidelity
+        self._index: dict = {}  # (record, epoch) -> position in the query log (fidelity queries)
+        self._final: dict[int, int] = {}  # record -> position in the query log (final-epoch queries)
         self._trained: dict[int, tuple[int, float]] = {}  # record -> (epoch trained to, cost spent on it)
         self.n_queries = 0  # distinct records
         self.n_evals = 0  # rows of the query log
@@ -295,7 +296,7 @@ class Oracle:
         for i, r in enumerate(rec):
             if r in self._trained:
                 out[i] = self._trained[r][0]
-            elif (r, -1) in self._index:
+            elif r in self._final:
                 out[i] = -1
         return out
 
@@ -319,8 +320,7 @@ class Oracle:
     def _lookup(self, rec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(answered already?, position in the query log) per single-fidelity record; ``map`` over
         ``dict.get`` runs in C."""
-        pos = np.fromiter(map(self._index.get, zip(rec.tolist(), repeat(-1)), repeat(-1)), dtype=np.intp,
-                          count=len(rec))
+        pos = np.fromiter(map(self._final.get, rec.tolist(), repeat(-1)), dtype=np.intp, count=len(rec))
         return pos >= 0, np.maximum(pos, 0)
 
     def _grow(self, m: int) -> None:
@@ -347,7 +347,11 @@ class Oracle:
         self._lc[n:n + m] = c
         self._lt[n:n + m] = cum
         self._lw[n:n + m] = time.perf_counter() - self._t0
-        self._index.update(zip(zip(rec.tolist(), np.asarray(ep).tolist()), range(n, n + m)))
+        ep = np.asarray(ep)
+        if (ep < 0).all():
+            self._final.update(zip(rec.tolist(), range(n, n + m)))
+        else:
+            self._index.update(zip(zip(rec.tolist(), ep.tolist()), range(n, n + m)))
         self._log_cells.append(cells)
         self.time_used = float(cum[-1])
         self.n_evals = n + m
