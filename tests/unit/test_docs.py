@@ -1,7 +1,8 @@
 """Every ```python block of every docs/*.md runs: the blocks of one page, in order, as one script in a fresh
 interpreter (as a reader pastes them into a file), so ``if __name__ == "__main__":`` guards and spawned worker
 processes behave as they do for a user. A block may be skipped only with a visible reason, written on the line
-before it as ``<!-- docs-test: skip (why) -->``."""
+before it as ``<!-- docs-test: skip (why) -->``. A page with its own test module (``test_docs_<page>.py``, which
+also checks the page's output) runs there instead."""
 from __future__ import annotations
 
 import os
@@ -50,6 +51,9 @@ def test_block_parser():
 @pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_docs_page_runs_as_a_script(page, tmp_path):
+    own = pathlib.Path(__file__).with_name(f"test_docs_{page.stem}.py")
+    if own.exists():  # run there, with checks of its output; not twice
+        pytest.skip(f"{page.name} runs in {own.name}")
     code = script(page)
     if not code.strip():
         pytest.skip(f"{page.name} has no python blocks")
