@@ -6,7 +6,7 @@ PIP     = $(PY) -m pip --disable-pip-version-check -q
 STAMP   = $(VENV)/.fastnas-installed
 SOURCES = $(wildcard src/*.cpp src/*.hpp csrc/*.cpp csrc/*.hpp) setup.py pyproject.toml
 
-.PHONY: venv install demo test test-fast bench asan clean data wheel-smoke
+.PHONY: venv install demo test test-fast bench bench-compare asan clean data wheel-smoke
 
 venv: $(PY)
 
@@ -40,9 +40,19 @@ wheel-smoke: install
 test-fast: install
 	FASTNAS_BACKEND=cpp $(PY) -m pytest -q -x -m "not slow" tests
 
+# `make bench` saves the run as JSON; `make bench-compare` judges it against the committed baseline by each
+# kernel's speed-up over its reference twin (benchmarks/compare.py; ratios survive a loaded machine).
+BENCH_JSON     ?= .benchmarks/current.json
+BENCH_BASELINE ?= benchmarks/baseline.json
+BENCH_FILES    ?= benchmarks
+
 bench: install
-	$(PY) -m pytest -q benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds \
-		--benchmark-sort=name
+	mkdir -p $(dir $(BENCH_JSON))
+	$(PY) -m pytest -q $(BENCH_FILES) --benchmark-only --benchmark-columns=min,median,mean,rounds \
+		--benchmark-sort=name --benchmark-json=$(BENCH_JSON)
+
+bench-compare:
+	$(PY) benchmarks/compare.py $(BENCH_BASELINE) $(BENCH_JSON)
 
 # AddressSanitizer run of the property tests (local only; see README "Development").
 asan:

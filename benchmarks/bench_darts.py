@@ -6,8 +6,8 @@ pure-Python reference twins (same definition), so the speed-up is a ratio from o
 
 Compiled rows run on BIG cells (FULL for the 11,204-wide path encoding), reference rows on SMALL cells;
 ``extra_info["cells"]`` records the batch. One core (single-threaded kernels); the table uses CPU time
-(best of 3). The genotype converters are Python at the edge (``ast``) and have no compiled twin: their
-rows show the one implementation.
+(best of 3). ``from_genotype`` walks Genotype objects in compiled code (``darts_parse_genotypes``) with the
+Python ``ast`` parser as its reference twin; ``to_genotype`` builds Python namedtuples (one implementation).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ BIG = 100_000
 FULL = 2_000
 SMALL = 1_000
 SPACE = DARTS()
-STRING_OPS = ("to_genotype", "from_genotype")
+STRING_OPS = ("to_genotype",)
 
 
 def _cases(n: int):

@@ -33,6 +33,10 @@ def _readonly(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
 class Cells:
     """Base batch container. Subclasses set ``FIELDS = (("name", dtype, tail_shape), ...)`` and
     ``SPACE = "name"``.
@@ -44,10 +48,12 @@ class Cells:
 
     FIELDS: ClassVar[tuple[tuple[str, type, tuple[int, ...]], ...]] = ()
     SPACE: ClassVar[str] = ""
+    _NAMES: ClassVar[tuple[str, ...]] = ()
     __slots__ = ("_arrays",)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._NAMES = tuple(f[0] for f in cls.FIELDS)
         # one property per field: ``cells.ops`` is then a dict lookup, not a failed attribute search
         for name, _, _ in cls.__dict__.get("FIELDS", ()):
             if name not in cls.__dict__:
@@ -96,8 +102,18 @@ class Cells:
     @classmethod
     def _trusted(cls, **arrays):
         """Wrap arrays already of the right dtype and shape (kernel outputs) without checks."""
-        obj = cls.__new__(cls)
-        object.__setattr__(obj, "_arrays", _readonly({f[0]: arrays[f[0]] for f in cls.FIELDS}))
+        obj = _new(cls)
+        ro = {}
+        for name in cls._NAMES:  # _readonly, inlined: this is on every one-cell call that returns cells
+            a = arrays[name]
+            if a.base is None:
+                a.setflags(write=False)
+                ro[name] = a.view()
+            else:
+                v = a.view()
+                v.setflags(write=False)
+                ro[name] = v
+        _set(obj, "_arrays", ro)
         return obj
 
     @classmethod
