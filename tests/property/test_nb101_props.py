@@ -109,3 +109,49 @@ def test_mutation_matches_reference(batch, seed):
         a = args(c)
         for x, y in zip(_backend.get("nb101_mutate")(*a, 1.0, seed), ref.nb101_mutate(*a, 1.0, seed)):
             np.testing.assert_array_equal(x, y)
+
+
+# ---------------------------------------------------------------- the row check at the compiled boundary
+@st.composite
+def raw_rows(draw):
+    """One raw row that is usually almost valid: a valid cell with zero to two random byte edits (matrix
+    entries anywhere, op codes, n_vertices), so every check rule and its position is exercised."""
+    v = draw(st.integers(2, 7))
+    m = np.zeros((7, 7), np.uint8)
+    for i in range(v):
+        for j in range(i + 1, v):
+            m[i, j] = draw(st.integers(0, 1))
+    o = np.full(7, -3, np.int8)
+    o[:v] = [-1, *[draw(st.integers(0, 2)) for _ in range(v - 2)], -2]
+    n = v
+    for _ in range(draw(st.integers(0, 2))):
+        kind = draw(st.sampled_from(["matrix", "ops", "n"]))
+        if kind == "matrix":
+            m[draw(st.integers(0, 6)), draw(st.integers(0, 6))] = draw(st.sampled_from([0, 1, 2, 255]))
+        elif kind == "ops":
+            o[draw(st.integers(0, 6))] = draw(st.sampled_from([-128, -3, -2, -1, 0, 1, 2, 3, 99, 127]))
+        else:
+            n = draw(st.integers(0, 9))
+    return m, o, np.uint8(n)
+
+
+@given(st.lists(raw_rows(), min_size=1, max_size=6))
+def test_row_check_and_its_message_agree_on_every_backend(rows):
+    m = np.stack([r[0] for r in rows])
+    o = np.stack([r[1] for r in rows])
+    v = np.array([r[2] for r in rows], np.uint8)
+    codes = {name: fn(m, o, v) for name, fn in _backend.implementations("nb101_check").items()}
+    np.testing.assert_array_equal(codes["cpp"], codes["python"])
+    bad = np.flatnonzero(codes["python"])
+    for name, fn in _backend.implementations("nb101_key").items():
+        if bad.size:
+            i = int(bad[0])
+            expect = f"row {i}: {ref.describe_row(m[i], o[i], v[i])}"
+            try:
+                fn(m, o, v)
+            except ValueError as exc:
+                assert str(exc) == expect, name
+            else:
+                raise AssertionError(f"{name}: no error for a malformed row")
+        else:
+            fn(m, o, v)  # well-formed rows: no error (validity is a separate question)
