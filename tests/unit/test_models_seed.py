@@ -75,6 +75,7 @@ def test_init_rng_is_a_local_generator_stream():
     assert torch.equal(torch.get_rng_state(), before)
 
 
+@pytest.mark.slow
 def test_docs_fit_example_is_reproducible():
     """docs/models.md: build an NB201 network on digits and fit(seed=0): three runs, identical first epochs."""
     from sklearn.datasets import load_digits
