@@ -14,6 +14,7 @@ OPTIMIZERS = {
     "gp_bo": "fastnas.search.gp_bo:GPBayesOpt",
     "npenas": "fastnas.search.npenas:NPENAS",
     "neural_predictor": "fastnas.search.neural_predictor:NeuralPredictorSearch",
+    "nasbot": "fastnas.search.nasbot:NASBOT",
     "successive_halving": "fastnas.search.hyperband:SuccessiveHalving",
     "hyperband": "fastnas.search.hyperband:Hyperband",
     "bohb": "fastnas.search.bohb:BOHB",

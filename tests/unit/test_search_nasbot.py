@@ -104,3 +104,15 @@ def test_rejects_bad_penalties():
     a = _chain([0, 1, 2])
     with pytest.raises(ValueError):
         otmann(a, a, nu_nas=0.0)
+
+
+def test_nasbot_ei_kernel_and_contract():
+    from fastnas.search.nasbot import _psd, expected_improvement
+    from fastnas.spaces import get_space
+    from fastnas.testing import check_optimizer
+
+    # EI at mean 1, std 1, best 0: Phi(1) + phi(1) = 0.8413447 + 0.2419707
+    assert expected_improvement(np.array([1.0]), np.array([1.0]), 0.0)[0] == pytest.approx(1.0833154, abs=1e-6)
+    K = np.array([[1.0, 2.0], [2.0, 1.0]])  # eigenvalues 3, -1: the projection keeps 3 only
+    np.testing.assert_allclose(_psd(K), np.full((2, 2), 1.5))
+    check_optimizer("nasbot", get_space("nb201"), n_init=4, ea_steps=2, ea_children=5)
