@@ -71,7 +71,8 @@ out["evaluate"] = cli("predictors", "evaluate", "--data", "synthetic", "--train-
                       "--seeds", "1", "--quiet", "--out", sys.argv[1])
 out["evaluate_xgb"] = cli("predictors", "evaluate", "--data", "synthetic", "--predictors", "xgb", "--quiet",
                           "--out", sys.argv[1])
-out["zc_proxy_cli"] = None
+np.savez(sys.argv[1] + ".npz", X=np.zeros((4, 1, 4, 4)), y=np.zeros(4, int))
+out["automl"] = cli("automl", "--data", sys.argv[1] + ".npz", "--quiet", "--out", sys.argv[1] + "-automl")
 out["torch_loaded"] = "torch" in sys.modules
 print("RESULT" + json.dumps(out))
 '''
@@ -147,3 +148,5 @@ def test_cli_says_what_is_unavailable_and_why(no_extras):
     assert "blr" in text and "rf" in text
     code, text = no_extras["evaluate_xgb"]  # asked for explicitly: an error naming the extra
     assert code != 0 and BOOST in text and "Traceback" not in text
+    code, text = no_extras["automl"]
+    assert code == 1 and text.strip() == f"Error: fastnas.automl needs torch, which is not installed: {TORCH}"
