@@ -1,7 +1,7 @@
 """Learning-curve predictors and OMNI on NAS-Bench-301 *surrogate* curves (issue 13), through the evaluation
 harness of White et al. 2021 (``fastnas.predictors.evaluate``).
 
-    .venv/bin/python benchmarks/nb301_lc_results.py --out /tmp/nb301-lc [--seeds 3]
+    .venv/bin/python benchmarks/nb301_lc_results.py --out /tmp/nb301-lc [--seeds 3] [--lce-mcmc 10,25]
 
 Pool: the 725 DARTS cells of the vendored NAS-Bench-Suite-Zero table (they carry the zero-cost scores OMNI
 reads). Their learning curves (validation accuracy and cross-entropy, epochs 1..98), targets (accuracy at
@@ -24,7 +24,8 @@ import numpy as np
 
 FIDELITIES = (3, 10, 25, 50)
 LABELS = {"sotl": "SoTL", "sotle": "SoTL-E", "sotl_ema": "SoTL-EMA", "early_stop_acc": "early stop (val acc)",
-          "early_stop_loss": "early stop (val loss)", "lce": "LCE-fast", "lcsvr": "LcSVR", "omni": "OMNI (jacov + enc)",
+          "early_stop_loss": "early stop (val loss)", "lce": "LCE-fast",
+          "lce_m": "LCE (MCMC, NASLib setting; 1 seed)", "lcsvr": "LcSVR", "omni": "OMNI (jacov + enc)",
           "jacov": "jacov (zero-cost)"}
 
 
@@ -48,6 +49,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="nb301-lc-results")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--lce-mcmc", default="",
+                    help="comma-separated fidelities at which to also run 'lce_m' (Domhan et al.'s MCMC in NASLib's "
+                         "setting, ~5 s per test cell), one seed")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -74,7 +78,12 @@ def main() -> None:
         df = evaluate(preds, data, train_sizes=[100], test_size=100, fidelities=FIDELITIES, seeds=args.seeds,
                       progress=True)
         df2 = evaluate(other, nocurves, train_sizes=[100], test_size=100, seeds=args.seeds, progress=True)
-    df = pd.concat([df, df2], ignore_index=True)
+        parts = [df, df2]
+        if args.lce_mcmc:
+            fids = [int(f) for f in args.lce_mcmc.split(",")]
+            parts.append(evaluate({"lce_m": make("lce_m", final_epoch=T, scale=100.0)}, data, test_size=100,
+                                  fidelities=fids, seeds=1, progress=True))
+    df = pd.concat(parts, ignore_index=True)
     df.to_parquet(out / "results.parquet", index=False)
     table = summary(df)
     table.to_csv(out / "summary.csv", index=False)
