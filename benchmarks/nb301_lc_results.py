@@ -134,7 +134,7 @@ def plot(df, path) -> None:
     import matplotlib.pyplot as plt
 
     ok = df[df["error"] == ""]
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = plt.subplots(figsize=(8.2, 4.2))
     for name, g in ok.groupby("predictor", sort=False):
         m = g.groupby("fidelity")[["query_time_s", "kendall_tau"]].mean().sort_index()
         ax.plot(m["query_time_s"].clip(lower=1e-4), m["kendall_tau"], marker="o", label=LABELS.get(name, name))
@@ -144,7 +144,7 @@ def plot(df, path) -> None:
     ax.set_title("NB301 surrogate curves (YAHPO Gym), 725 Suite-Zero cells, 100 test cells\n"
                  "(no training loss: SoTL family not applicable)", fontsize=9)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
