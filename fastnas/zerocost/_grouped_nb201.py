@@ -207,6 +207,9 @@ class GroupedNB201:
         for w in self.weights():
             w.grad = None
         self._loss(self.forward(self._rep(x), ctx), y).backward()
+        for w in self.weights():  # a stack outside the loss's graph (all its inputs dead): saliency 0
+            if w.grad is None:
+                w.grad = torch.zeros_like(w)
         out = {}
         pairs = [(s, s.weight) for s in self.stacks]
         lin = self.lin_w
@@ -240,9 +243,11 @@ class GroupedNB201:
         ctx = _Ctx(self.B, x.shape[0], acts=False, relu="nwot" in names, device=self.device)
         xr = self._rep(x).detach().requires_grad_(True)
         out = self.forward(xr, ctx)
-        out.backward(torch.ones_like(out))
+        if out.requires_grad:
+            out.backward(torch.ones_like(out))
         n = x.shape[0]
-        jac = xr.grad.detach().reshape(n, self.B, -1).double().cpu().numpy()  # (N, B, D)
+        grad = torch.zeros_like(xr) if xr.grad is None else xr.grad  # no input-output path in any network
+        jac = grad.detach().reshape(n, self.B, -1).double().cpu().numpy()  # (N, B, D)
         res = {p: np.empty(self.B) for p in names}
         for b in range(self.B):
             if "jacob_cov" in names:
@@ -257,13 +262,17 @@ class GroupedNB201:
         ws = self.weights()
         xr = self._rep(x)
         ctx = _Ctx(self.B, x.shape[0], acts=False, relu=False, device=self.device)
-        g = [gi.detach() for gi in torch.autograd.grad(self._loss(self.forward(xr, ctx), y), ws)]
-        g_graph = torch.autograd.grad(self._loss(self.forward(xr, ctx), y), ws, create_graph=True)
-        z = sum((gd * gg).sum() for gd, gg in zip(g, g_graph))
-        hg = torch.autograd.grad(z, ws)
+        g = torch.autograd.grad(self._loss(self.forward(xr, ctx), y), ws, allow_unused=True)
+        g = [torch.zeros_like(w) if gi is None else gi.detach() for w, gi in zip(ws, g)]
+        g_graph = torch.autograd.grad(self._loss(self.forward(xr, ctx), y), ws, create_graph=True, allow_unused=True)
+        z = sum((gd * gg).sum() for gd, gg in zip(g, g_graph) if gg is not None)
         tot = torch.zeros(self.B, dtype=torch.float64, device=self.device)
+        if not isinstance(z, torch.Tensor) or not z.requires_grad:
+            return tot.cpu().numpy()  # no weight reaches the loss with curvature: 0, as one at a time
+        hg = torch.autograd.grad(z, ws, allow_unused=True)
         for w, h in zip(ws, hg):
-            tot = tot + (-w.detach() * h).reshape(self.B, -1).double().sum(dim=1)
+            if h is not None:
+                tot = tot + (-w.detach() * h).reshape(self.B, -1).double().sum(dim=1)
         return tot.cpu().numpy()
 
 

@@ -54,3 +54,29 @@ def test_mismatched_lengths_always_named(n, drop):
     y = np.zeros(n - drop if n - drop >= 0 else 0, dtype=int)
     with pytest.raises(ValueError, match=f"X has {n} rows, y has {len(y)}"):
         zc.check_xy(X, y)
+
+
+@settings(max_examples=5, deadline=None)
+@given(rows=st.lists(st.lists(st.integers(0, 4), min_size=6, max_size=6), min_size=2, max_size=4),
+       seed=st.integers(0, 2**31 - 1))
+def test_grouped_pass_equals_each_network(rows, seed):
+    """Any set of NB201 cells: the grouped passes give each network's own value of every grouped proxy
+    (float64; NaN where one network at a time gives NaN, e.g. jacob_cov without an input-output path)."""
+    import copy
+    import warnings
+
+    from fastnas import models
+    from fastnas.zerocost._grouped_nb201 import GROUPED_PROXIES, grouped_nb201_proxies
+
+    cells = _cells(rows)
+    nets = [models.build("nb201", cells[i], width=2, N=1, num_classes=3, in_channels=1, seed=seed).double()
+            for i in range(len(cells))]
+    rng = np.random.default_rng(seed)
+    x, y = torch.from_numpy(rng.normal(size=(4, 1, 4, 4))), torch.from_numpy(rng.integers(0, 3, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        got = grouped_nb201_proxies(nets, x, y, GROUPED_PROXIES, num_classes=3)
+        for p in GROUPED_PROXIES:
+            kw = {"num_classes": 3} if p == "epe_nas" else {}
+            one = np.array([zc.PROXIES[p][0](copy.deepcopy(n), x, y, **kw) for n in nets])
+            np.testing.assert_allclose(got[p], one, rtol=1e-10, atol=1e-14, err_msg=p)
