@@ -46,7 +46,27 @@ struct Rows {
     const std::int8_t* O() const { return o.data(); }
     const std::uint8_t* V() const { return n.data(); }
     nb::Graph graph(py::ssize_t i) const { return nb::load(M() + 49 * i, O() + 7 * i, V()[i]); }
+    // The row check fused into the kernel's own pass (the row is in cache once): a malformed row records
+    // its index in `bad` (the first one wins) and reads as the empty 2-vertex cell, which no kernel minds;
+    // the caller raises with malformed() after the loop.
+    nb::Graph checked(py::ssize_t i, py::ssize_t& bad) const {
+        const std::uint8_t* m = M() + 49 * i;
+        const std::int8_t* o = O() + 7 * i;
+        if (nb::check_row(m, o, V()[i]) != nb::kOk) {
+            if (bad < 0) bad = i;
+            nb::Graph g;
+            g.n = 2;
+            g.op[0] = -1;
+            g.op[1] = -2;
+            return g;
+        }
+        return nb::load(m, o, V()[i]);
+    }
 };
+
+[[noreturn]] void malformed(const Rows& r, py::ssize_t i) {
+    throw py::value_error("row " + std::to_string(i) + ": " + nb::describe_row(r.M() + 49 * i, r.O() + 7 * i, r.V()[i]));
+}
 
 Rows rows(py::handle matrix, py::handle ops, py::handle nv, bool check_rows = true) {
     Rows r{need<std::uint8_t>(matrix, "matrix", {7, 7}), need<std::int8_t>(ops, "ops", {7}),
@@ -129,54 +149,60 @@ void register_nb101(py::module_& m) {
     m.def(
         "nb101_prune",
         [](py::handle matrix, py::handle ops, py::handle nv) {
-            Rows r = rows(matrix, ops, nv);
+            Rows r = rows(matrix, ops, nv, false);
             Out out(r.N);
             py::array_t<bool> valid(r.N);
             auto* ok = valid.mutable_data();
+            py::ssize_t bad_form = -1;
             {
-                py::gil_scoped_release nogil;
+                std::optional<py::gil_scoped_release> nogil;
+                if (r.N >= 64) nogil.emplace();
                 for (py::ssize_t i = 0; i < r.N; ++i) {
-                    nb::Graph g = r.graph(i);
+                    nb::Graph g = r.checked(i, bad_form);
                     nb::Graph h = g;
                     const bool connected = nb::prune(h);
                     ok[i] = connected && nb::n_edges(h) <= nb::kMaxEdges;
                     out.put(i, connected ? h : g);
                 }
             }
+            if (bad_form >= 0) malformed(r, bad_form);
             return py::make_tuple(out.m, out.o, out.n, valid);
         },
         "Pruned rows (disconnected rows unchanged) and the validity flag.");
 
     m.def("nb101_is_valid", [](py::handle matrix, py::handle ops, py::handle nv) {
-        Rows r = rows(matrix, ops, nv);
+        Rows r = rows(matrix, ops, nv, false);
         py::array_t<bool> valid(r.N);
         auto* ok = valid.mutable_data();
+        py::ssize_t bad_form = -1;
         {
             std::optional<py::gil_scoped_release> nogil;
             if (r.N >= 64) nogil.emplace();
             for (py::ssize_t i = 0; i < r.N; ++i) {
-                nb::Graph g = r.graph(i);
+                nb::Graph g = r.checked(i, bad_form);
                 ok[i] = nb::pruned_valid(g);
             }
         }
+        if (bad_form >= 0) malformed(r, bad_form);
         return valid;
     });
 
     m.def(
         "nb101_key",
         [](py::handle matrix, py::handle ops, py::handle nv, bool raise_invalid) {
-            Rows r = rows(matrix, ops, nv);
+            Rows r = rows(matrix, ops, nv, false);
             py::array_t<std::uint64_t> keys(r.N);
             auto* k = keys.mutable_data();
-            py::ssize_t bad = -1;
+            py::ssize_t bad = -1, bad_form = -1;
             {
                 std::optional<py::gil_scoped_release> nogil;
                 if (r.N >= 64) nogil.emplace();
                 for (py::ssize_t i = 0; i < r.N; ++i) {
-                    k[i] = nb::key_of(r.graph(i));
+                    k[i] = nb::key_of(r.checked(i, bad_form));
                     if (!k[i] && bad < 0) bad = i;
                 }
             }
+            if (bad_form >= 0) malformed(r, bad_form);
             if (raise_invalid && bad >= 0) not_in_space(bad);
             return keys;
         },
