@@ -22,6 +22,7 @@ EXTRAS: dict[str, str] = {
     "onnxruntime": "nb301",
     "onnx": "nb301",
     "nas_bench_graph": "benchdata",
+    "ot": "nasbot",
 }
 
 #: registered predictor name -> the optional module it cannot work without (the others need only the core

@@ -327,7 +327,7 @@ class _RayPool:
         try:
             import ray
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("workers > 1 needs ray: pip install 'ray[default]'") from exc
+            raise ImportError('workers > 1 needs ray: pip install "fastnas[ray]"') from exc
         self._ray = ray
         self._started = not ray.is_initialized()
         if self._started:

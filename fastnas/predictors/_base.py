@@ -114,7 +114,15 @@ class Predictor(RegressorMixin, BaseEstimator):
     def fit(self, X, y):
         """Fit on features (N, d) or ``Cells`` and targets (N,); returns ``self``."""
         F, y = self._check_xy(X, y)
-        self._fit(F, y)
+        try:
+            self._fit(F, y)
+        except ModuleNotFoundError as exc:  # an optional dependency: name the extra that installs it
+            from .._extras import missing_extra
+
+            err = missing_extra(exc, type(self).__name__)
+            if err is None:
+                raise
+            raise err from exc
         return self
 
     def _check_fitted(self, F):

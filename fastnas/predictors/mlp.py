@@ -24,7 +24,7 @@ def _torch():
     try:
         import torch
     except ImportError as exc:  # pragma: no cover - torch is an optional extra
-        raise ImportError("this predictor needs torch: pip install 'fastnas[torch]'") from exc
+        raise ImportError('this predictor needs torch: pip install "fastnas[torch]"') from exc
     return torch
 
 

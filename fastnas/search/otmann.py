@@ -37,7 +37,7 @@ def _emd():
     try:
         from ot.lp.emd_wrap import emd_c
     except ImportError as exc:  # pragma: no cover - optional extra
-        raise ImportError("the OTMANN distance needs POT: pip install 'fastnas[nasbot]'") from exc
+        raise ImportError('the OTMANN distance needs POT: pip install "fastnas[nasbot]"') from exc
 
     def solve(a, b, M):
         _, cost, _, _, code = emd_c(a, b, np.ascontiguousarray(M), 100000, 1)

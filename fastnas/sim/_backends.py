@@ -199,7 +199,7 @@ def _ray(parts, n_workers, address) -> Iterator[tuple[str, dict]]:
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - optional extra
-        raise ImportError("the ray backend needs ray: pip install 'fastnas[ray]'") from exc
+        raise ImportError('the ray backend needs ray: pip install "fastnas[ray]"') from exc
     started = False
     if not ray.is_initialized():
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
