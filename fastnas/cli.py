@@ -241,10 +241,7 @@ def data_info_cmd(name, dataset, root):
 
     from fastnas.nasbench import load
 
-    try:
-        info = load(name, dataset=dataset, root=root, progress=False).info()
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    info = load(name, dataset=dataset, root=root, progress=False).info()  # errors: one line, via _Main
     click.echo(json.dumps(info, indent=1))
 
 
@@ -258,11 +255,8 @@ def data_convert_cmd(path, kind, root, hp, quiet):
     """Convert an official NAS-Bench-101 tfrecord or NAS-Bench-201/NATS-Bench file into stores."""
     from fastnas.nasbench.convert import convert, detect
 
-    try:
-        opts = {"hp": hp} if (detect(path) if kind == "auto" else kind) == "nb201" else {}
-        paths = convert(path, kind, root, progress=not quiet, **opts)
-    except ValueError as exc:  # format errors name the file
-        raise click.ClickException(str(exc)) from exc
+    opts = {"hp": hp} if (detect(path) if kind == "auto" else kind) == "nb201" else {}
+    paths = convert(path, kind, root, progress=not quiet, **opts)  # format errors name the file (one line)
     for p in paths:
         click.echo(str(p))
 
@@ -303,13 +297,12 @@ def query_cmd(name, cells, dataset, metric, split, seed, epoch, missing, root):
     from fastnas.nasbench import load
     from fastnas.nasbench.convert import parse_cells
 
-    try:
-        bench = load(name, dataset=dataset, root=root, progress=False)
-        batch = parse_cells(bench, cells)
-        seed_arg = int(seed) if seed.lstrip("-").isdigit() else seed
-        values = bench.query(batch, metric=metric, split=split, seed=seed_arg, epoch=epoch, missing=missing)
-    except (ValueError, KeyError, TypeError) as exc:  # the API's own error, never a silent NaN
-        raise click.ClickException(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)) from exc
+    bench = load(name, dataset=dataset, root=root, progress=False)
+    batch = parse_cells(bench, cells)
+    seed_arg = int(seed) if seed.lstrip("-").isdigit() else seed
+    # the API's own errors (a missing cell or seed, a split the data does not hold) print as one line via _Main,
+    # never a silent nan
+    values = bench.query(batch, metric=metric, split=split, seed=seed_arg, epoch=epoch, missing=missing)
     for text, v in zip(cells, values):
         click.echo(f"{v:.6g}\t{text}")
 
@@ -529,16 +522,12 @@ def automl_cmd(data_path, space, budget, algorithm, epochs, width, proxy, n_pres
         raise click.BadParameter(_one_line(exc), param_hint="--data") from None
     X, y = arrays["X"], arrays["y"]
     _writable_dir(out_dir, "--out")
-    try:
-        res = automl.run(X, y, space=space, budget=budget, algorithm=algorithm, epochs=epochs, width=width,
-                         proxy=proxy, n_prescreen=n_prescreen, max_candidates=max_candidates,
-                         early_stop=not no_early_stop, seed=seed, device=device, threads=threads,
-                         workers=workers, out_dir=out_dir, resume=not fresh, progress=not quiet)
-    except (ValueError, TypeError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    res = automl.run(X, y, space=space, budget=budget, algorithm=algorithm, epochs=epochs, width=width,
+                     proxy=proxy, n_prescreen=n_prescreen, max_candidates=max_candidates,
+                     early_stop=not no_early_stop, seed=seed, device=device, threads=threads,
+                     workers=workers, out_dir=out_dir, resume=not fresh, progress=not quiet)
     click.echo(f"best: {res.best_arch}  validation accuracy {res.best_val_acc:.4f}")
     click.echo(f"report: {res.files.get('report', '')}")
-
 
 
 if __name__ == "__main__":  # pragma: no cover
