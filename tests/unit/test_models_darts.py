@@ -130,3 +130,12 @@ def test_analytic_counts_match_built_networks():
         bad = g.copy()
         bad[1, 1, 0, 0] = 5
         darts_param_counts(bad)
+
+
+def test_factorized_reduce_relu_is_a_module():
+    # nwot hooks nn.ReLU modules; the official DARTS/NASLib FactorizedReduce has one, so ours must too
+    import torch.nn as nn
+    from fastnas.models.darts import FactorizedReduce
+
+    fr = FactorizedReduce(4, 4)
+    assert sum(isinstance(m, nn.ReLU) for m in fr.modules()) == 1
