@@ -89,6 +89,9 @@ def from_arrays(matrix, ops, n_vertices=None) -> NB101Cells:
         nv = _as_int_array(n_vertices, "n_vertices", np.uint8, ())
         if len(nv) != len(m):
             raise ValueError(f"matrix has {len(m)} rows, n_vertices has {len(nv)}")
+    # own copies: the batch must not alias (nor freeze) arrays the caller still holds
+    m, o, nv = (a.copy() if isinstance(src, np.ndarray) else a
+                for a, src in ((m, matrix), (o, ops), (nv, n_vertices)))
     check_arrays(m, o, nv)
     return NB101Cells._trusted(matrix=m, ops=o, n_vertices=nv)
 

@@ -86,7 +86,7 @@ class NB201(SearchSpace):
         """
         a = _cv.ops_array(ops)
         _backend.get("nb201_to_code")(a)  # validates codes, naming the bad row
-        return _wrap(a.copy() if a is ops else a)
+        return _wrap(a.copy() if isinstance(ops, np.ndarray) else a)  # never alias the caller's array
 
     @classmethod
     def from_strings(cls, strings) -> NB201Cells:

@@ -98,3 +98,21 @@ def test_toy_constructor_does_not_alias_input():
     c = Toy(ops=ops, n=np.zeros(2, np.uint8))
     ops[0, 0] = 4
     assert c.ops[0, 0] == 0
+
+
+def test_validating_converters_neither_alias_nor_freeze_the_callers_arrays():
+    c = NB101().sample(2, seed=0)
+    m, o, v = c.matrix.copy(), c.ops.copy(), c.n_vertices.copy()
+    b = NB101.from_arrays(m, o, v)
+    assert m.flags.writeable and o.flags.writeable and v.flags.writeable
+    o[0, 0] = 5  # the caller edits its own array afterwards: the batch keeps the validated value
+    assert b.ops[0, 0] == -1
+    ops = NB201().sample(1, seed=0).ops[0].copy()  # one row (N=1 is made by a view)
+    one = NB201.from_ops(ops)
+    ops[0] = (ops[0] + 1) % 5
+    assert ops.flags.writeable and one.ops[0, 0] != ops[0]
+    darts = DARTS().sample(1, seed=0)
+    i, d = darts.inputs.copy(), darts.ops.copy()
+    cells = DARTS.from_arrays(i, d)
+    d[0, 0, 0] = (d[0, 0, 0] + 1) % 7
+    assert cells.ops[0, 0, 0] != d[0, 0, 0] and d.flags.writeable
