@@ -34,6 +34,7 @@ N_CELLS = 423_624
 _DISTRIBUTIONS = {"reference": 0, "full": 1}
 _NOT_IN_SPACE = "cell is not in the space (disconnected or more than 9 edges)"
 _memory_table: _table.HashTable | None = None
+_memory_cells: NB101Cells | None = None  # the enumerated space (immutable batch, safe to share)
 
 
 def _rows(cells: NB101Cells):
@@ -280,6 +281,8 @@ class NB101(SearchSpace):
 
                     warnings.warn(f"could not cache the NB101 hash table: {exc}", RuntimeWarning, stacklevel=2)
         _memory_table = tbl
+        global _memory_cells
+        _memory_cells = cells
         return cells
 
     def hash_table(self, progress: bool = True, *, build: bool = True) -> _table.HashTable | None:
@@ -300,7 +303,8 @@ class NB101(SearchSpace):
         bad = _first_invalid(idx >= 0)
         if bad is not None:
             raise ValueError(f"row {bad}: {h[bad]!r} is not a NAS-Bench-101 fingerprint")
-        return self.enumerate(progress=False)[idx]
+        cells = _memory_cells if _memory_cells is not None else self.enumerate(progress=False)
+        return cells[idx]
 
     # ---------------------------------------------------------------- random and local moves
     def sample(self, n: int, seed=None, *, unique: bool = False, distribution: str = "reference",

@@ -306,3 +306,18 @@ def test_unique_whole_space_gives_every_class():
     space = NB101()
     c = space.sample(N_CELLS, seed=0, unique=True, progress=False)
     assert len(c) == N_CELLS and len(np.unique(space.key(c))) == N_CELLS
+
+
+def test_from_hashes_enumerates_the_space_once(monkeypatch):
+    """A one-cell from_hashes call must not re-enumerate 423,624 cells each time (it took seconds)."""
+    from fastnas.spaces import nb101 as mod
+
+    space = NB101()
+    first = space.from_hashes(["28cfc7874f6d200472e1a9dcd8650aa0"])  # README cell, official fingerprint
+    calls = []
+    real_get = mod._backend.get
+    monkeypatch.setattr(mod._backend, "get", lambda op: calls.append(op) or real_get(op))
+    again = space.from_hashes(["28cfc7874f6d200472e1a9dcd8650aa0", "043721b9c7fe8c5fad811d47d83132ec"])
+    assert "nb101_enumerate" not in calls
+    assert again[0] == first and again.n_vertices.tolist() == [7, 2]
+    assert space.hash(again).tolist() == ["28cfc7874f6d200472e1a9dcd8650aa0", "043721b9c7fe8c5fad811d47d83132ec"]
