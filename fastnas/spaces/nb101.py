@@ -86,10 +86,16 @@ def _unique_sample(space, n: int, base: int, mode: int, draw, progress) -> NB101
 
 def _enumerated_rest(seen: np.ndarray, mode: int, k: int, base: int) -> NB101Cells:
     """``k`` enumerated classes not in ``seen``, uniformly without replacement (seeded)."""
-    enum = _backend.get("nb101_enumerate")
-    sizes = (7,) if mode == 1 else range(2, 8)
-    parts = [enum(v) for v in sizes]
-    m, o, v, keys = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    if _memory_cells is not None and _memory_table is not None:  # the space is in memory already
+        m, o, v = _rows(_memory_cells)
+        keys = _memory_table.keys
+        if mode == 1:
+            full = v == 7
+            m, o, v, keys = m[full], o[full], v[full], keys[full]
+    else:
+        enum = _backend.get("nb101_enumerate")
+        parts = [enum(n) for n in ((7,) if mode == 1 else range(2, 8))]
+        m, o, v, keys = (np.concatenate([p[i] for p in parts]) for i in range(4))
     left = np.flatnonzero(~np.isin(keys, seen))
     # a uniform subset, kept in enumeration order; under "full" the enumerated 7-vertex cells are full
     # DAGs already, as that sampler returns them

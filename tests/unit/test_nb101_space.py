@@ -321,3 +321,26 @@ def test_from_hashes_enumerates_the_space_once(monkeypatch):
     assert "nb101_enumerate" not in calls
     assert again[0] == first and again.n_vertices.tolist() == [7, 2]
     assert space.hash(again).tolist() == ["28cfc7874f6d200472e1a9dcd8650aa0", "043721b9c7fe8c5fad811d47d83132ec"]
+
+
+@pytest.mark.slow
+def test_enumerated_rest_is_the_same_with_and_without_the_space_in_memory(monkeypatch):
+    from fastnas.spaces import nb101 as mod
+
+    seen = NB101().sample(300, seed=2, unique=True, progress=False)
+    seen_keys = NB101().key(seen)
+    monkeypatch.setattr(mod, "_memory_cells", None)
+    cold = [mod._enumerated_rest(seen_keys, mode, 50, 9) for mode in (0, 1)]
+    parts = [mod._backend.get("nb101_enumerate")(v) for v in range(2, 8)]
+    m, o, v, keys = (np.concatenate([p[i] for p in parts]) for i in range(4))
+
+    class Table:  # only .keys is read
+        pass
+
+    t = Table()
+    t.keys = keys
+    monkeypatch.setattr(mod, "_memory_cells", mod._wrap(m, o, v))
+    monkeypatch.setattr(mod, "_memory_table", t)
+    warm = [mod._enumerated_rest(seen_keys, mode, 50, 9) for mode in (0, 1)]
+    assert cold[0] == warm[0] and cold[1] == warm[1]
+    assert (warm[1].n_vertices == 7).all() and not np.isin(NB101().key(warm[0]), seen_keys).any()
