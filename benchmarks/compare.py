@@ -8,7 +8,7 @@ loaded slows both sides alike, so the ratio stays put while absolute times do no
 slows fastnas shows as a ratio that dropped.
 
     python benchmarks/compare.py benchmarks/baseline.json .benchmarks/current.json [--tolerance 0.3] [--fail]
-    python benchmarks/compare.py --write-baseline .benchmarks/current.json benchmarks/baseline.json
+    python benchmarks/compare.py --write-baseline RUN.json [MORE.json ...] benchmarks/baseline.json
 """
 from __future__ import annotations
 
@@ -55,24 +55,34 @@ def reduce(doc: dict) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("baseline")
-    p.add_argument("current")
+    p.add_argument("paths", nargs="+", metavar="JSON",
+                   help="BASELINE CURRENT; with --write-baseline: RUN.json [MORE.json ...] OUT.json")
     p.add_argument("--tolerance", type=float, default=0.3,
                    help="flag a group whose ratio fell by more than this fraction (default 0.3)")
     p.add_argument("--fail", action="store_true", help="exit 1 when a group regressed")
     p.add_argument("--write-baseline", action="store_true",
-                   help="write the reduced form of BASELINE (a run's JSON) to CURRENT and stop")
+                   help="merge the runs (later ones win per benchmark name), write their reduced form to the "
+                        "last path and stop")
     a = p.parse_args(argv)
     if a.write_baseline:
-        with open(a.baseline) as f:
-            doc = reduce(json.load(f))
-        with open(a.current, "w") as f:
+        if len(a.paths) < 2:
+            p.error("--write-baseline needs at least one run and an output path")
+        merged: dict[str, dict] = {}
+        doc = None
+        for path in a.paths[:-1]:
+            with open(path) as f:
+                doc = reduce(json.load(f))
+            merged.update({b["name"]: b for b in doc["benchmarks"]})
+        doc["benchmarks"] = [merged[k] for k in sorted(merged)]
+        with open(a.paths[-1], "w") as f:
             json.dump(doc, f, indent=1)
-        print(f"wrote {len(doc['benchmarks'])} benchmarks to {a.current}")
+        print(f"wrote {len(doc['benchmarks'])} benchmarks to {a.paths[-1]}")
         return 0
-    with open(a.baseline) as f:
+    if len(a.paths) != 2:
+        p.error("give BASELINE and CURRENT")
+    with open(a.paths[0]) as f:
         base = ratios(json.load(f))
-    with open(a.current) as f:
+    with open(a.paths[1]) as f:
         cur = ratios(json.load(f))
     worse = []
     print(f"{'group':60s} {'baseline':>10s} {'current':>10s} {'change':>8s}")
