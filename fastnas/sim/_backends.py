@@ -5,8 +5,9 @@
   through a queue; each finished trial comes back at once. Ctrl-C stops them within a fraction of a second
   and keeps every finished trial; workers die with the parent, even when it is SIGKILLed (Linux parent-death
   signal, plus a watchdog thread elsewhere).
-* ``ray``: ``ray.init(address=...)`` when an address is given (a cluster), else a local Ray started with
-  ``n_workers`` CPUs; whatever this module starts it also shuts down.
+* ``ray``: ``ray.init(address=...)`` when an address is given (a cluster; see ``check_ray_address`` for
+  joining by ``host:port`` under Ray's token authentication), else a local Ray started with ``n_workers``
+  CPUs; whatever this module starts it also shuts down. Ctrl-C keeps the chunks that finished.
 
 Trials are grouped into chunks so per-task overhead is paid per chunk, not per trial; the results do not
 depend on the backend, the number of workers or the chunking (each trial carries its own seed).
@@ -195,28 +196,103 @@ def _processes(parts, n_workers) -> Iterator[tuple[str, dict]]:
         raise KeyboardInterrupt
 
 
+def _split_address(address: str) -> tuple[str, int] | None:
+    """(host, port) of a ``host:port`` Ray address, or None for other forms ("auto", "ray://...")."""
+    if address in ("auto", "local") or "://" in address:
+        return None
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError(f"a Ray address is 'host:port' (the head's IP and the --port of `ray start --head`), "
+                         f"'auto' or 'ray://host:port'; got {address!r}")
+    return host.strip("[]"), int(port)
+
+
+def check_ray_address(address: str, timeout: float = 3.0) -> None:
+    """Fail at once, with what to do, where joining a Ray cluster by ``host:port`` cannot work.
+
+    * The head must be reachable (a TCP connection within ``timeout`` seconds).
+    * ``RAY_AUTH_MODE`` must be set: since Ray 2.59 a head started with ``ray start --head`` uses token
+      authentication whenever a token exists (``~/.ray/auth_token``, ``RAY_AUTH_TOKEN``), but a driver
+      joining by an explicit address never enables it by itself (it would send the local token to that
+      address), so without the variable the join fails after ~20 s with a bare ``ConnectionError``.
+      ``RAY_AUTH_MODE=token`` (with the cluster's token, see ``ray get-auth-token`` on the head) or
+      ``RAY_AUTH_MODE=disabled`` (a cluster without authentication) both proceed.
+
+    Raises
+    ------
+    ConnectionError
+        The head does not answer, or ``RAY_AUTH_MODE`` is not set.
+    ValueError
+        The address is not ``host:port``, ``auto`` or ``ray://...``.
+
+    Examples
+    --------
+    >>> check_ray_address("auto")  # nothing to check: Ray finds the local cluster itself
+    """
+    import socket
+
+    hp = _split_address(address)
+    if hp is None:
+        return
+    host, port = hp
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ConnectionError(
+            f"no Ray head answers at {host}:{port} ({exc.strerror or exc}); start one with "
+            f"`ray start --head --port {port}` and pass the node IP it prints (not 127.0.0.1, which Ray "
+            "replaces by this machine's IP), or use --address auto on the head itself") from None
+    if not os.environ.get("RAY_AUTH_MODE"):
+        raise ConnectionError(
+            f"joining the Ray cluster at {address} needs RAY_AUTH_MODE set in the environment: Ray >= 2.59 "
+            "starts `ray start --head` clusters with token authentication, and a driver joining by address "
+            "does not enable it by itself. Set RAY_AUTH_MODE=token (the cluster's token in ~/.ray/auth_token, "
+            "RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH; `ray get-auth-token` on the head prints it), or "
+            "RAY_AUTH_MODE=disabled for a cluster started without authentication. "
+            "See https://docs.ray.io/en/latest/ray-security/token-auth.html")
+
+
 def _ray(parts, n_workers, address) -> Iterator[tuple[str, dict]]:
     try:
         import ray
     except ImportError as exc:  # pragma: no cover - optional extra
-        raise ImportError('the ray backend needs ray: pip install "fastnas[ray]"') from exc
+        raise ImportError("the ray backend needs ray: pip install 'fastnas[ray]'") from exc
     started = False
     if not ray.is_initialized():
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
         if address:
-            ray.init(address=address, log_to_driver=False)
+            check_ray_address(address)
+            try:
+                ray.init(address=address, log_to_driver=False)
+            except ConnectionError as exc:
+                raise ConnectionError(
+                    f"could not join the Ray cluster at {address} with RAY_AUTH_MODE="
+                    f"{os.environ.get('RAY_AUTH_MODE')}: check that it matches the cluster's (a head started "
+                    "with a token needs RAY_AUTH_MODE=token and the same token here) and that this machine's Ray "
+                    f"version equals the cluster's ({ray.__version__} here)") from exc
         else:
             ray.init(address="local", num_cpus=n_workers, include_dashboard=False,
                      object_store_memory=200 * 1024**2, log_to_driver=False)
         started = True
-    try:
-        remote = ray.remote(num_cpus=1)(run_chunk)
-        pending = [remote.remote(p) for p in parts]
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for ref in done:
-                yield from ray.get(ref)
-    finally:
-        if started:
-            ray.shutdown()
+    drained: list[tuple[str, dict]] = []
+    with _StopRequest() as stop:
+        try:
+            remote = ray.remote(num_cpus=1)(run_chunk)
+            pending = [remote.remote(p) for p in parts]
+            while pending and not stop.requested:
+                done, pending = ray.wait(pending, num_returns=1, timeout=0.2)
+                for ref in done:
+                    yield from ray.get(ref)
+            if stop.requested:  # keep the chunks that finished, cancel the rest
+                done, pending = ray.wait(pending, num_returns=len(pending), timeout=0)
+                for ref in done:
+                    drained.extend(ray.get(ref))
+                for ref in pending:
+                    ray.cancel(ref, force=True)
+        finally:
+            if started:
+                ray.shutdown()
+    if stop.requested:
+        yield from drained
+        raise KeyboardInterrupt
