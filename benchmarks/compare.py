@@ -7,7 +7,7 @@ cell, from the ``min`` of each (per-cell: ``extra_info["cells"]``, 1 if absent).
 loaded slows both sides alike, so the ratio stays put while absolute times do not; a code change that
 slows fastnas shows as a ratio that dropped.
 
-    python benchmarks/compare.py benchmarks/baseline.json .benchmarks/current.json [--tolerance 0.3] [--fail]
+    python benchmarks/compare.py benchmarks/baseline.json .benchmarks/current.json [--tolerance 0.4] [--fail]
     python benchmarks/compare.py --write-baseline RUN.json [MORE.json ...] benchmarks/baseline.json
 """
 from __future__ import annotations
@@ -57,8 +57,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("paths", nargs="+", metavar="JSON",
                    help="BASELINE CURRENT; with --write-baseline: RUN.json [MORE.json ...] OUT.json")
-    p.add_argument("--tolerance", type=float, default=0.3,
-                   help="flag a group whose ratio fell by more than this fraction (default 0.3)")
+    p.add_argument("--tolerance", type=float, default=0.4,
+                   help="flag a group whose ratio fell by more than this fraction (default 0.4: two runs on the loaded 2-core VM differed by up to 30 %)")
     p.add_argument("--fail", action="store_true", help="exit 1 when a group regressed")
     p.add_argument("--write-baseline", action="store_true",
                    help="merge the runs (later ones win per benchmark name), write their reduced form to the "
