@@ -116,3 +116,22 @@ def test_validating_converters_neither_alias_nor_freeze_the_callers_arrays():
     cells = DARTS.from_arrays(i, d)
     d[0, 0, 0] = (d[0, 0, 0] + 1) % 7
     assert cells.ops[0, 0, 0] != d[0, 0, 0] and d.flags.writeable
+
+
+@pytest.mark.parametrize("name", ["nb201", "darts", "nbgraph"])
+@pytest.mark.parametrize("backend", ["cpp", "python"])
+def test_other_spaces_kernels_refuse_tampered_batches(name, backend):
+    """Arrays smuggled past the constructor (``_trusted`` is private) are refused by the kernels too."""
+    from fastnas import _backend
+
+    make_good, cls, bad = SPACES[name]
+    space = {"nb201": NB201, "darts": DARTS, "nbgraph": NBGraph}[name]()
+    good = make_good()
+    for field, (where, value) in bad.items():
+        arrays = {k: v.copy() for k, v in good.arrays().items()}
+        arrays[field][where] = value
+        tampered = cls._trusted(**arrays)
+        with _backend.use(backend):
+            for call in (space.key, space.is_valid):
+                with pytest.raises(ValueError, match="row 0"):
+                    call(tampered)
