@@ -1,4 +1,6 @@
-"""Base class of every performance predictor (scikit-learn conventions).
+"""Base class of every performance predictor: a scikit-learn regressor (``RegressorMixin`` +
+``BaseEstimator``), validated by scikit-learn's ``validate_data`` and checked with ``check_estimator``
+(see ``fastnas.testing.check_sklearn``).
 
 * The constructor only stores keyword arguments; work happens in ``fit``, which returns ``self``.
 * Fitted state ends in ``_``.
