@@ -446,14 +446,19 @@ class GINPredictor(Predictor):
             params += linear(n_feat if i == 0 else H, H) + linear(H, H)
             params += [torch.ones(H).requires_grad_(), torch.zeros(H).requires_grad_()]  # BN affine
         params += linear(H, D, True) + linear(D, 1, True)
+        params += self._extra_head(torch, linear, H, D)
         return params
+
+    def _extra_head(self, torch, linear, H, D):
+        return []
 
     def _forward(self, torch, params, ops, AT, mask, stats, train, gen=None):
         """stats: per layer [running_mean, running_var] (updated in training, momentum 0.1)."""
         x = ops
         for i in range(3):
             W1, b1, W2, b2, g, beta = params[6 * i:6 * i + 6]
-            h = torch.relu(torch.relu((x + AT @ x) @ W1 + b1) @ W2 + b2)
+            act = self._act(torch)
+            h = act(act((x + AT @ x) @ W1 + b1) @ W2 + b2)
             real = h[mask]  # BN over the real nodes of the batch
             if train:
                 mu, var = real.mean(dim=0), real.var(dim=0, unbiased=False)
@@ -465,11 +470,20 @@ class GINPredictor(Predictor):
                 mu, var = stats[i]
             x = ((h - mu) / torch.sqrt(var + 1e-5) * g + beta) * mask[..., None]
         pooled = x.sum(dim=1) / mask.sum(dim=1, keepdim=True)
+        return self._head(torch, params, pooled, train, gen)
+
+    def _act(self, torch):
+        return torch.relu
+
+    def _head(self, torch, params, pooled, train, gen):
         Wb, bb, Wm, bm = params[18:22]
         z = torch.relu(pooled @ Wb + bb)
         if train and float(self.dropout) > 0:
             z = z * (torch.rand(z.shape, generator=gen) >= float(self.dropout)) / (1 - float(self.dropout))
         return torch.sigmoid(z @ Wm + bm)[:, 0] * float(self.rate)
+
+    def _loss(self, out, target):
+        return ((out - target) ** 2).mean()
 
     def _fit(self, F, y):
         import math
@@ -516,7 +530,7 @@ class GINPredictor(Predictor):
                 for s in range(0, n, bs):
                     idx = perm[s:s + bs]
                     pred = self._forward(torch, params, ops[idx], AT[idx], mask[idx], stats, True, gen)
-                    loss = ((pred - Y[idx]) ** 2).mean()
+                    loss = self._loss(pred, Y[idx])
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
@@ -547,3 +561,71 @@ class GINPredictor(Predictor):
         self.bn_stats_ = [np.asarray(s, dtype=np.float32) for s in state["bn_stats_"]]
         self.n_features_in_, self.n_nodes_ = int(state["n_features_in_"]), int(state["n_nodes_"])
         self.n_graphs_ = int(state["n_graphs_"])
+
+
+class GaussianGINPredictor(GINPredictor):
+    """NPENAS-BO's graph uncertainty predictor (Wei et al. 2022; auroua/NPENASv1
+    ``nas_lib/models/gin_uncertainty_predictor.py``, ``eigen/trainer_uncertainty_predictor.py``,
+    ``layers/loss_gausian.py``).
+
+    The GIN trunk of ``GINPredictor`` with CELU activations; two heads on the pooled embedding: the mean
+    ``Linear(32, 16) -> CELU -> dropout 0.1 -> Linear(16, 1)`` and the spread
+    ``s = exp(CELU(Linear(16, 1)(CELU(Linear(32, 16)(x)))) / 2)`` (all four Kaiming-uniform a = 1, zero
+    bias). Loss: the Gaussian negative log likelihood ``mean(0.5 (y - mu)^2 / s^2 + log(sqrt(2 pi) s))`` on
+    errors ``target_offset - value`` (no output scaling); optimizer and schedule as ``GINPredictor``.
+    ``predict_dist`` gives the value's mean ``target_offset - mu`` and ``s`` (the code samples
+    ``mu + s eps`` once per candidate and queries the smallest: independent Thompson sampling).
+
+    >>> from fastnas.spaces import get_space
+    >>> import numpy as np
+    >>> sp = get_space("nb201"); c = sp.sample(12, seed=0)
+    >>> m, s = GaussianGINPredictor(space=sp, epochs=2, seed=0).fit(c, np.linspace(80, 90, 12)).predict_dist(c[:2])
+    >>> m.shape, bool((s > 0).all())
+    ((2,), True)
+    """
+
+    has_uncertainty = True
+
+    def _act(self, torch):
+        return torch.nn.functional.celu
+
+    def _extra_head(self, torch, linear, H, D):
+        return linear(H, D, True) + linear(D, 1, True)
+
+    def _head(self, torch, params, pooled, train, gen):
+        celu = torch.nn.functional.celu
+        Wb, bb, Wm, bm, Wbs, bbs, Ws, bs = params[18:26]
+        z = celu(pooled @ Wb + bb)
+        if train and float(self.dropout) > 0:
+            z = z * (torch.rand(z.shape, generator=gen) >= float(self.dropout)) / (1 - float(self.dropout))
+        mean = (z @ Wm + bm)[:, 0]
+        std = torch.exp(celu(celu(pooled @ Wbs + bbs) @ Ws + bs)[:, 0] / 2)
+        return torch.stack([mean, std], dim=1)
+
+    def _loss(self, out, target):
+        mu, s = out[:, 0], out[:, 1]
+        return (0.5 * (target - mu) ** 2 / s ** 2 + torch_log(np.sqrt(2 * np.pi) * s)).mean()
+
+    def _dist(self, F):
+        import torch
+
+        from ._torchnet import threads
+
+        ops, AT, mask = (torch.as_tensor(a) for a in self._graphs(F))
+        with threads(self.n_threads), torch.no_grad():
+            params = [torch.as_tensor(w) for w in self.weights_]
+            stats = [[torch.as_tensor(s[0]), torch.as_tensor(s[1])] for s in self.bn_stats_]
+            out = self._forward(torch, params, ops, AT, mask, stats, False).numpy().astype(np.float64)
+        return float(self.target_offset) - out[:, 0], out[:, 1]
+
+    def _predict(self, F):
+        return self._dist(F)[0]
+
+    def _predict_dist(self, F):
+        return self._dist(F)
+
+
+def torch_log(x):
+    import torch
+
+    return torch.log(x)

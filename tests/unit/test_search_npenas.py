@@ -65,3 +65,51 @@ def test_npenas_takes_another_predictor():
     from fastnas.testing import check_optimizer
 
     check_optimizer("npenas", get_space("nb201"), n_init=4, n_candidates=10, predictor="blr", n_members=1)
+
+
+def _slow_gaussian_gin(m, F):
+    """NPENAS-BO's agent in evaluation mode: CELU GIN trunk, mean and spread heads, float64."""
+    celu = lambda v: np.where(v > 0, v, np.expm1(np.minimum(v, 0)))  # noqa: E731
+    W = [w.astype(np.float64) for w in m.weights_]
+    V = m.n_nodes_
+    nf = F.shape[1] - V * V
+    means, stds = [], []
+    for row in F:
+        ops = row[:nf].reshape(V, -1)
+        A = (row[nf:].reshape(V, V) > 0) & ~np.eye(V, dtype=bool)
+        real = ops.sum(axis=1) > 0
+        x = ops
+        for i in range(3):
+            W1, b1, W2, b2, g, beta = W[6 * i:6 * i + 6]
+            agg = x + A.T.astype(float) @ x
+            h = celu(celu(agg @ W1 + b1) @ W2 + b2)
+            mu, var = m.bn_stats_[i]
+            x = ((h - mu) / np.sqrt(var + 1e-5) * g + beta) * real[:, None]
+        pooled = x[real].mean(axis=0)
+        means.append(m.target_offset - (celu(pooled @ W[18] + W[19]) @ W[20] + W[21])[0])
+        stds.append(np.exp(celu(celu(pooled @ W[22] + W[23]) @ W[24] + W[25])[0] / 2))
+    return np.array(means), np.array(stds)
+
+
+def test_gaussian_gin_matches_slow_reference_and_nll_by_hand():
+    torch = pytest.importorskip("torch")
+    from fastnas.predictors.gcn import GaussianGINPredictor
+
+    sp = get_space("nb201")
+    c = sp.sample(14, seed=0)
+    m = GaussianGINPredictor(space=sp, epochs=5, seed=0).fit(c, np.linspace(70, 92, 14))
+    mean, std = m.predict_dist(c)
+    ref_mean, ref_std = _slow_gaussian_gin(m, m._features(c))
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(std, ref_std, rtol=1e-5, atol=1e-6)
+    # NLL of y = 1 under N(0, 2^2): 0.5 * 1 / 4 + log(sqrt(2 pi) * 2) = 0.125 + 1.6120857
+    out = torch.tensor([[0.0, 2.0]])
+    assert float(m._loss(out, torch.tensor([1.0]))) == pytest.approx(0.125 + np.log(np.sqrt(2 * np.pi) * 2))
+
+
+def test_npenas_bo_variant_runs_and_checks():
+    from fastnas.testing import check_optimizer
+
+    check_optimizer("npenas", get_space("nb201"), n_init=4, n_candidates=10, epochs=3, variant="bo")
+    with pytest.raises(ValueError):
+        make("npenas", get_space("nb201"), variant="xx")
