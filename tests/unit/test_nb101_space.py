@@ -308,6 +308,7 @@ def test_unique_whole_space_gives_every_class():
     assert len(c) == N_CELLS and len(np.unique(space.key(c))) == N_CELLS
 
 
+@pytest.mark.slow  # builds the fingerprint table when no other test has (several seconds)
 def test_from_hashes_enumerates_the_space_once(monkeypatch):
     """A one-cell from_hashes call must not re-enumerate 423,624 cells each time (it took seconds)."""
     from fastnas.spaces import nb101 as mod
