@@ -12,6 +12,8 @@ Ops (vectorised numpy in fastnas vs a per-cell loop written from the definition)
 * ``lce_fit``: batched Levenberg-Marquardt for all curves (pow3 model) vs ``scipy.optimize.curve_fit``
   per curve.
 * ``zc_lookup``: zero-cost table lookup by sorted row keys vs a Python dict of tuples.
+* ``wl_kernel``: GP-WL's optimal-assignment WL kernel (h = 2) of 200 NB201 cells by count matrices vs a
+  loop over pairs of label histograms (``min`` per shared label).
 """
 from __future__ import annotations
 
@@ -25,6 +27,15 @@ RNG = np.random.default_rng(0)
 
 
 # ---------------------------------------------------------------- references (per-cell loops)
+def ref_wl_oa(feats):
+    n = len(feats)
+    K = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            K[i, j] = sum(sum(min(a[k], b[k]) for k in a.keys() & b.keys()) for a, b in zip(feats[i], feats[j]))
+    return K
+
+
 def ref_kendall(a, b):
     a, b = a.tolist(), b.tolist()
     n = len(a)
@@ -103,7 +114,11 @@ def _cases():
     z.predict(cells[:2])
     table = {tuple(r): s for r, s in zip(cells.ops.tolist(), scores)}
     ops = cells.ops.tolist()
+    from fastnas.predictors.gp_wl import nb201_graph, wl_features, wl_kernel
+
+    wl_feats = wl_features([nb201_graph(o) for o in space.sample(200, seed=0).ops], 2)
     return {
+        "wl_kernel": ((200, lambda: wl_kernel(wl_feats, wl_feats, True)), (200, lambda: ref_wl_oa(wl_feats))),
         "kendall_tau": ((200, lambda: kendall_tau(a, b)), (200, lambda: ref_kendall(a, b))),
         "sotl_ema": ((5000, lambda: SoTLEMA().predict(C)), (5000, lambda: ref_sotl_ema(L))),
         "lcsvr_features": ((5000, lambda: curve_features(CA)), (5000, lambda: ref_lcsvr_features(acc))),
@@ -124,7 +139,8 @@ def _get():
     return CASES
 
 
-@pytest.mark.parametrize("op", ["kendall_tau", "sotl_ema", "lcsvr_features", "forest_predict", "lce_fit", "zc_lookup"])
+@pytest.mark.parametrize("op", ["kendall_tau", "sotl_ema", "lcsvr_features", "forest_predict", "lce_fit", "zc_lookup",
+                                "wl_kernel"])
 @pytest.mark.parametrize("impl", ["fastnas", "reference"])
 def test_bench(benchmark, op, impl):
     (n, f), (m, g) = _get()[op]
