@@ -75,8 +75,8 @@ class ModelBasedOptimizer(Optimizer):
                 model.set_params(**extra)
             F = self.space.encode(cells, encoding) if "encoding" not in params else cells
             Fq = self.space.encode(cands, encoding) if "encoding" not in params else cands
-            if "encoding" in params and "encoding" not in kw:
-                model.set_params(encoding=encoding)
+            if "encoding" in params and "encoding" not in kw and params["encoding"] not in self.space.encodings:
+                model.set_params(encoding=encoding)  # the model's own default encoding where the space has it
             model.fit(F, y)
             if members == 1 and getattr(model, "has_uncertainty", False):
                 return model.predict_dist(Fq)
