@@ -13,6 +13,30 @@ from ._store import Store
 _MISSING = ("raise", "nan")
 
 
+def key_draws(base, keys) -> np.ndarray:
+    """One uint64 draw per key, a function of ``(base, key)`` only: the first output of the splitmix64 stream
+    ``(base, key)`` (``PyRng(base, key).next()`` of ``fastnas/_kernels/rng.py``), vectorised.
+
+    >>> from fastnas._kernels.rng import PyRng
+    >>> int(key_draws(7, [1003])[0]) == PyRng(7, 1003).next()
+    True
+    """
+    k = np.asarray(keys, dtype=np.uint64)
+    b = np.uint64(int(base) & 0xFFFFFFFFFFFFFFFF)
+    with np.errstate(over="ignore"):
+        state = _mix64(b ^ _mix64(k + _GOLDEN))
+        return _mix64(state + _GOLDEN)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(z: np.ndarray) -> np.ndarray:
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
 class Benchmark:
     """One benchmark on one dataset, backed by a memory-mapped store (see ``_store.py``).
 
@@ -232,6 +256,9 @@ class Benchmark:
         q = np.ascontiguousarray(q)
         values, seed_arg, frac = self._values(metric, split, seed, epoch)
         base = np.uint64(0) if seed_arg != -1 else base_seed(rng)
+        # an int rng draws per key (a function of (rng, key) only: batch split and order do not matter); a
+        # Generator or None draws per batch position (the kernel's stream (base, j))
+        per_key = seed_arg == -1 and isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_))
         if values.shape[1] == 1:  # a seed mean or a static cost: one value per row
             ns = self._cache.get("ones")
             if ns is None:
@@ -239,7 +266,12 @@ class Benchmark:
         else:
             ns = self._n_seeds()
         out, rows = _backend.get("nasbench_query")(self._store.column("key"), self._dense, self._table(), values,
-                                                   ns, q, seed_arg, int(base))
+                                                   ns, q, 0 if per_key else seed_arg, int(base))
+        if per_key and values.shape[1] > 1:
+            ok = rows >= 0
+            r = np.where(ok, rows, 0)
+            col = (key_draws(base, q) % ns[r].astype(np.uint64)).astype(np.intp)
+            out = np.where(ok, values[r, col], np.nan)
         if rows.size and rows.min() < 0 and missing == "raise":
             j = int(np.flatnonzero(rows < 0)[0])
             raise KeyError(f"position {j}: key {int(q[j])} is not in {self.name}/{self.dataset} "
@@ -276,7 +308,12 @@ class Benchmark:
             :meth:`metrics`. Static costs have no split (``split`` is ignored for them) and no seeds.
         split : the data split of ``metric``; a split the data does not hold raises ``ValueError``.
         seed : ``"mean"`` (over recorded seeds), an int (a seed position), or ``"sample"`` (one recorded seed per
-            query drawn with ``rng``: simulated training noise, deterministic under a fixed ``rng``).
+            query drawn with ``rng``: simulated training noise, deterministic under a fixed ``rng``). With an
+            int ``rng`` the draw for a cell is a function of ``(rng, key)`` only (:func:`key_draws`): the same
+            cell gets the same seed in any batch, position or order, and the same seed as
+            ``Oracle(bench, seed="sample", rng=rng)``. With a ``Generator`` (or None) query ``j`` of the batch
+            draws from stream ``(base, j)`` (one base drawn from the Generator per call): the draws follow
+            batch positions, so a cell may get another seed in another batch.
         epoch : None for the final epoch, else an epoch with recorded curves.
         missing : ``"raise"`` (``KeyError`` for cells outside the benchmark) or ``"nan"``.
         rng : seed-like for ``seed="sample"``.

@@ -15,7 +15,8 @@ trained each of its 15,625 cells separately, so two isomorphic NB201 cells are t
 values and costs; NAS-Bench-101 stores one record per isomorphism class, so there the class is the record.
 The answer never depends on query order. A record asked again is answered from the oracle's cache with
 the *same* value and costs nothing (with ``seed="sample"`` a repeated query cannot draw a second, luckier
-training seed). Deduplication up to isomorphism is the optimizers' job (``Optimizer.ask`` never proposes
+training seed; and the seed drawn for a record depends on ``rng`` and the record key only, not on the
+record's position in a batch or on what was asked before). Deduplication up to isomorphism is the optimizers' job (``Optimizer.ask`` never proposes
 a cell isomorphic to one asked before).
 
 Fidelities (partial training)
@@ -36,7 +37,7 @@ from itertools import repeat
 
 import numpy as np
 
-from .._rng import as_generator
+from .._rng import base_seed
 
 
 class BudgetExhausted(RuntimeError):
@@ -102,7 +103,11 @@ class Oracle:
         spent *before* it is below the budget (the last cell may overrun it, as a real training would)
     seed : "mean" (mean over training seeds) or "sample" (one seed drawn per new record from ``rng``;
         single-fidelity queries only, since a continued training must follow one seed)
-    rng : int, Generator or None, for ``seed="sample"``
+    rng : int, Generator or None, for ``seed="sample"``. One base seed is fixed at construction (the int
+        itself; one draw from a Generator; fresh entropy for None), and each record's training seed is a
+        function of (base seed, record key) only, so the answers do not depend on query order or batch
+        split. With an int ``rng`` on a tabular ``Benchmark`` the oracle answers what
+        ``benchmark.query(cells, seed="sample", rng=rng)`` answers for the same cells.
 
     Raises
     ------
@@ -138,7 +143,8 @@ class Oracle:
         self.time_budget = None if time_budget is None else float(time_budget)
         self.seed = seed
         self.max_epoch = max_epoch(benchmark, metric, split)
-        self._rng = as_generator(rng) if seed == "sample" else None
+        # seed="sample": one base seed, fixed here; each record's draw is a function of (base, record key)
+        self._sample_base = int(base_seed(rng)) if seed == "sample" else None
         keys = getattr(benchmark, "keys", None)
         if callable(keys):
             self._record_key = keys
@@ -211,10 +217,11 @@ class Oracle:
         charged = np.zeros(len(rec))
         if new_idx.size:
             kwargs = dict(metric=self.metric, split=self.split, return_cost=True)
-            if self.seed == "sample":  # benchmarks without training seeds (surrogates) take no seed argument
-                kwargs.update(seed="sample", rng=self._rng)
             sub = cells if new_idx.size == len(rec) else cells[new_idx]
-            v, c = self._benchmark.query(sub, **kwargs)
+            if self.seed != "sample":  # benchmarks without training seeds (surrogates) take no seed argument
+                v, c = self._benchmark.query(sub, **kwargs)
+            else:
+                v, c = self._sample(sub, rec[new_idx], kwargs)
             v = np.asarray(v, dtype=np.float64)
             c = np.asarray(c, dtype=np.float64)
             # admit new records in order until a budget is hit
@@ -236,6 +243,20 @@ class Oracle:
         pos = self._lookup(rec)[1]
         vals = self._lv[pos]
         return (vals, charged) if return_cost else vals
+
+    def _sample(self, sub, rec, kwargs):
+        """``seed="sample"`` answers of new records ``sub`` (record keys ``rec``): each record's training seed is
+        a function of (base seed, record key) only, never of its batch position or of query order."""
+        from ._benchmark import Benchmark, key_draws
+
+        kwargs = dict(kwargs, seed="sample")
+        if isinstance(self._benchmark, Benchmark):  # an int rng draws per lookup key (= the record key)
+            return self._benchmark.query(sub, rng=self._sample_base, **kwargs)
+        # any other benchmark: one query per record, with that record's own seed
+        seeds = key_draws(self._sample_base, rec)
+        out = [self._benchmark.query(sub[i:i + 1], rng=int(seeds[i]), **kwargs) for i in range(len(rec))]
+        return (np.concatenate([np.asarray(o[0], dtype=np.float64).reshape(-1) for o in out]),
+                np.concatenate([np.asarray(o[1], dtype=np.float64).reshape(-1) for o in out]))
 
     def _call_fidelity(self, cells, return_cost, epoch):
         """Fidelity queries: one row at a time (batches of multi-fidelity searches are small)."""

@@ -26,7 +26,7 @@ def test_sample_same_on_every_backend():
     assert len(outs) == 2
     np.testing.assert_array_equal(outs[0][0], outs[1][0])
     np.testing.assert_array_equal(outs[0][1], outs[1][1])
-    # query j draws from stream (base, j): a prefix of the batch gives the prefix of the values
+    # an int rng draws per key: a prefix of the batch gives the prefix of the values
     np.testing.assert_array_equal(b.query_keys(_keys()[:50], seed="sample", rng=42), outs[0][0][:50])
 
 

@@ -53,12 +53,37 @@ def test_golden_seed_values(c10):
 
 def test_sample_draws_recorded_seeds_deterministically(c10):
     cells = c10.space.from_strings([ARCH_2SEEDS] * 400)
-    a = c10.query(cells, seed="sample", rng=7)
-    b = c10.query(cells, seed="sample", rng=7)
+    # a Generator draws per batch position: the same cell gets both of its recorded seeds
+    a = c10.query(cells, seed="sample", rng=np.random.default_rng(7))
+    b = c10.query(cells, seed="sample", rng=np.random.default_rng(7))
     np.testing.assert_array_equal(a, b)
     seeds = c10.query(cells[:1], seed=0)[0], c10.query(cells[:1], seed=1)[0]
     assert set(np.round(a, 6)) == set(np.round(seeds, 6))  # both recorded seeds occur, nothing else
-    assert not np.array_equal(a, c10.query(cells, seed="sample", rng=8))
+    # an int rng draws per key: one seed for the cell wherever it stands; over many ints, both occur
+    assert len(set(c10.query(cells, seed="sample", rng=7).tolist())) == 1
+    per_int = {float(c10.query(cells[:1], seed="sample", rng=r)[0]) for r in range(40)}
+    assert {round(v, 6) for v in per_int} == set(np.round(seeds, 6))
+    assert not np.array_equal(a, c10.query(cells, seed="sample", rng=np.random.default_rng(8)))
+
+
+def test_sample_with_int_rng_is_per_key(c10):
+    """An int rng: the seed drawn for a cell is PyRng(rng, key).below(n_seeds), whatever the batch."""
+    from fastnas._kernels.rng import PyRng
+
+    idx = np.random.default_rng(5).integers(0, 15625, 200)
+    keys = c10.keys(c10.space.from_index(idx))
+    whole = c10.query_keys(keys, seed="sample", rng=3)
+    rev = c10.query_keys(keys[::-1], seed="sample", rng=3)[::-1]
+    split = np.concatenate([c10.query_keys(keys[i:i + 7], seed="sample", rng=3) for i in range(0, 200, 7)])
+    np.testing.assert_array_equal(whole, rev)
+    np.testing.assert_array_equal(whole, split)
+    ns = c10.info()["seeds_per_cell"]
+    assert max(ns) > 1
+    for j, k in enumerate(keys.tolist()):
+        per_seed = c10.query_keys([k], seed=0), c10.query_keys([k], seed=1, missing="nan"), \
+            c10.query_keys([k], seed=2, missing="nan")
+        n = sum(not np.isnan(p[0]) for p in per_seed)
+        assert whole[j] == per_seed[PyRng(3, k).below(n)][0]
 
 
 def test_keys_are_exact_codes_not_isomorphism_classes(c10):
