@@ -199,7 +199,8 @@ def extrapolate(y, final_epoch, families, nwalkers, nsamples, burn_in, rng) -> f
     pos = theta0[None, :] + 1e-6 * rng.standard_normal((nw, ndim))
     sampler = emcee.EnsembleSampler(nw, ndim, comb.log_prob, args=(x, y, kept), vectorize=True)
     sampler.random_state = np.random.RandomState(int(rng.integers(2**31 - 1))).get_state()
-    sampler.run_mcmc(pos, int(nsamples), progress=False)
+    with np.errstate(invalid="ignore"):  # -inf - -inf for walkers outside the prior: rejected, as intended
+        sampler.run_mcmc(pos, int(nsamples), progress=False)
     samples = sampler.get_chain(discard=int(burn_in), flat=True)
     return float(np.mean(comb.predict([float(final_epoch)], samples, kept)[:, 0]))
 
