@@ -13,7 +13,8 @@ from torch import nn
 from .._kernels.rng import PyRng
 from .._rng import base_seed
 from . import _activation, _gradient, _static
-from ._data import _user_stacklevel, check_data_arg, describe_data, minibatch, warn_synthetic_once
+from ._layers import logits_of
+from ._data import _user_stacklevel, check_data_arg, describe_data, is_synthetic, minibatch, warn_synthetic_once
 
 # name -> (function(model, x, y) -> float, needs real data). Data-free proxies ignore ``data``.
 PROXIES: dict[str, tuple[Callable, bool]] = {
@@ -85,7 +86,49 @@ def _plan(proxies: Sequence[str]) -> list[tuple[str, ...]]:
     return plan
 
 
+def _param_dtype(model: nn.Module) -> torch.dtype | None:
+    """The floating dtype of a network's first floating parameter (None: it has none)."""
+    return next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
+
+
+def _as_model_dtype(x: torch.Tensor, model: nn.Module) -> torch.Tensor:
+    """The minibatch in the network's parameter dtype (a float64 network gets float64 inputs)."""
+    dt = _param_dtype(model)
+    return x if dt is None or x.dtype == dt else x.to(dt)
+
+
+def output_width(model: nn.Module, input_shape: tuple[int, ...], where: str = "the network") -> int:
+    """The number of class logits a network returns: one forward pass in eval mode, without gradients, on
+    two zero samples of ``input_shape`` (the modules' train/eval flags are restored afterwards).
+
+    Raises ``ValueError`` when the network fails on that input or does not return ``(batch, classes)``.
+
+    >>> import torch.nn as nn
+    >>> output_width(nn.Sequential(nn.Flatten(), nn.Linear(12, 3)), (3, 2, 2))
+    3
+    """
+    p = next(iter(model.parameters()), None)
+    x = torch.zeros((2, *input_shape), dtype=_param_dtype(model) or torch.get_default_dtype(),
+                    device=p.device if p is not None else "cpu")
+    flags = [m.training for m in model.modules()]
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = logits_of(model(x))
+    except Exception as e:  # noqa: BLE001 - any failure here is a wrong input shape or a broken network
+        raise ValueError(f"{where} fails on an input of shape {tuple(x.shape)} (input_shape={tuple(input_shape)}):"
+                         f" {type(e).__name__}: {e}") from e
+    finally:
+        for m, f in zip(model.modules(), flags):
+            m.training = f
+    if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[0] != 2:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(f"{where} must return (batch, classes) logits, got {shape} for a batch of 2")
+    return int(out.shape[1])
+
+
 def _apply_group(names: tuple[str, ...], model: nn.Module, x, y, num_classes: int, seed: int) -> dict:
+    x = _as_model_dtype(x, model)
     if len(names) > 1 and names[0] in _gradient.LOSS_FAMILY:
         return _gradient.loss_gradient_proxies(model, x, y, names)
     if len(names) > 1:
@@ -167,8 +210,8 @@ def _grouped_loop(make_model, n, proxies, x, y, *, dev, base, keys, group, input
                 rest.insert(0, "synflow")
         if together:
             try:
-                got, dt = timed(lambda: grouped_nb201_proxies(nets, x, y, together, num_classes=num_classes,
-                                                             device=dev))
+                got, dt = timed(lambda: grouped_nb201_proxies(nets, _as_model_dtype(x, nets[0]), y, together,
+                                                             num_classes=num_classes, device=dev))
                 for p in together:
                     values[p][idx], times[p][idx] = got[p], dt / (len(nets) * len(together))
             except TypeError:
@@ -184,7 +227,8 @@ def _grouped_loop(make_model, n, proxies, x, y, *, dev, base, keys, group, input
 
 
 def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Sequence[str], data, *,
-                device, seed, batch_size, progress, num_classes, input_shape, keys=None, group_size=None):
+                device, seed, batch_size, progress, num_classes, input_shape, keys=None, group_size=None,
+                check_batch=None):
     check_data_arg(data)
     dev = _device(device)
     base = int(base_seed(seed))
@@ -196,6 +240,8 @@ def _score_loop(make_model: Callable[[int, int], nn.Module], n: int, proxies: Se
                            seed=base, needed=bool(uses_data))
     x, y = minibatch(data, batch_size=batch_size, input_shape=input_shape, num_classes=num_classes,
                      seed=row_seed(base, 2**63), device=dev)
+    if check_batch is not None:
+        check_batch(x, y)
     if group > 1:
         return (*_grouped_loop(make_model, n, list(proxies), x, y, dev=dev, base=base, keys=keys, group=group,
                                input_shape=input_shape, num_classes=num_classes, progress=progress), source)
@@ -316,7 +362,13 @@ def score_models(models_: Sequence[nn.Module], proxy: str, data=None, device=Non
                  group_size: int | None = None):
     """``score`` for networks you built yourself (any ``nn.Module`` whose output is (batch, classes)
     logits). The networks are copied, never modified; their weights are used as given (only zen draws
-    fresh weights, from the seed of the network's position in the list).
+    fresh weights, from the seed of the network's position in the list). Inputs are cast to each network's
+    parameter dtype (a float64 network sees float64 data).
+
+    For the data-dependent proxies the networks' output width is read from one forward pass each: labels
+    (the data's, or ``num_classes``) that a network has no logit for raise ``ValueError``, and without
+    ``num_classes`` or labelled data the synthetic labels are drawn from ``0..width-1`` (the smallest
+    width in the list).
 
     >>> import torch.nn as nn
     >>> net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
@@ -329,9 +381,26 @@ def score_models(models_: Sequence[nn.Module], proxy: str, data=None, device=Non
         if not isinstance(m, nn.Module):
             raise TypeError(f"models[{i}] is a {type(m).__name__}, not a torch.nn.Module")
     nc, shape = _infer_shapes(data, num_classes, input_shape, 3)
+    check = None
+    if PROXIES[name][1]:  # the proxy reads labels: they must be logits the networks have
+        if num_classes is None and is_synthetic(data):  # synthetic labels: drawn within the networks' width
+            nc = min(output_width(m, shape, f"models[{i}]") for i, m in enumerate(models_))
+
+        def check(x, y):  # the minibatch as read (a dataset's shape is known only now)
+            for i, m in enumerate(models_):
+                w = output_width(m, tuple(x.shape[1:]), f"models[{i}]")
+                if num_classes is not None and int(num_classes) > w:
+                    what = f"num_classes={int(num_classes)}"
+                elif int(y.max()) >= w:
+                    row = int(torch.argmax(y))
+                    what = f"the data holds label {int(y[row])} (row {row})"
+                else:
+                    continue
+                raise ValueError(f"labels out of range: models[{i}] outputs {w} class logits "
+                                 f"(labels 0..{w - 1}), but {what}")
     vals, times, _ = _score_loop(lambda i, _s: copy.deepcopy(models_[i]), len(models_), [name], data,
                                  device=device, seed=seed, batch_size=batch_size, progress=progress,
-                                 num_classes=nc, input_shape=shape, group_size=group_size)
+                                 num_classes=nc, input_shape=shape, group_size=group_size, check_batch=check)
     return (vals[name], times[name]) if return_time else vals[name]
 
 

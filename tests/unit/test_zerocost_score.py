@@ -147,3 +147,40 @@ def test_nb201_cells_score_independent_of_batch_order():
 def test_cells_must_be_a_batch():
     with pytest.raises(TypeError, match="Cells batch"):
         zc.score("nb201", np.zeros((2, 6), dtype=np.int8), "params")
+
+
+def test_labels_beyond_the_networks_output_raise_value_error(nets, data):
+    X, _ = data
+    y = np.array([0, 1, 2, 3, 4, 0, 1, 2, 3, 4])  # the nets output 3 logits
+    with pytest.raises(ValueError, match=r"models\[0\] outputs 3 class logits.*label 4 \(row 4\)"):
+        zc.score_models(nets, "snip", data=(X, y), batch_size=8)
+    with pytest.raises(ValueError, match=r"models\[0\] outputs 3 class logits.*num_classes=5"):
+        zc.score_models(nets, "snip", data=data, batch_size=8, num_classes=5)
+
+    class DS(torch.utils.data.Dataset):
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            return torch.from_numpy(X[i]), int(y[i])
+
+    with pytest.raises(ValueError, match="out of range"):
+        zc.score_models(nets, "snip", data=DS(), batch_size=8)
+
+
+@pytest.mark.parametrize("proxy", ["snip", "fisher", "epe_nas", "grasp"])
+def test_synthetic_labels_are_drawn_within_the_output_width(nets, proxy):
+    kw = dict(input_shape=(1, 6, 6), batch_size=8, data="synthetic", seed=2)
+    got = zc.score_models(nets, proxy, **kw)  # default labels were 0..9: an IndexError on 3 logits
+    np.testing.assert_array_equal(got, zc.score_models(nets, proxy, num_classes=3, **kw))
+
+
+def test_float64_network_is_fed_float64_data(data):
+    net32 = tiny(0)
+    net64 = tiny(0).double()
+    X, y = data
+    for proxy in ("snip", "nwot", "jacob_cov", "synflow"):  # (zen draws weights in the net's dtype)
+        a = zc.score_models([net64], proxy, data=(X, y), batch_size=8)  # float32 data, cast
+        b = zc.score_models([net64], proxy, data=(X.astype(np.float64), y), batch_size=8)
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, zc.score_models([net32], proxy, data=data, batch_size=8), rtol=1e-3)
