@@ -56,14 +56,16 @@ def _writable_file(path: str, option: str) -> str:
 
 
 def _writable_dir(path: str, option: str) -> str:
-    """Refuse an output folder we could neither use nor create, before any work is done."""
+    """Refuse an output folder we could neither use nor create, before any work is done: the folder itself may be
+    created, but its parent must exist (as ``_writable_file`` requires of a file's folder), so a typo never
+    creates a tree of folders."""
     target = os.path.abspath(path)
     if os.path.exists(target) and not os.path.isdir(target):
         raise click.BadParameter(f"{path} exists and is not a folder", param_hint=option)
-    probe = target
-    while not os.path.exists(probe):
-        probe = os.path.dirname(probe)
-    if not os.path.isdir(probe) or not os.access(probe, os.W_OK):
+    probe = target if os.path.isdir(target) else os.path.dirname(target)
+    if not os.path.isdir(probe):
+        raise click.BadParameter(f"folder {probe} does not exist", param_hint=option)
+    if not os.access(probe, os.W_OK):
         raise click.BadParameter(f"cannot write to {path} ({probe} is not a writable folder)", param_hint=option)
     return path
 
@@ -300,9 +302,20 @@ def query_cmd(name, cells, dataset, metric, split, seed, epoch, missing, root):
     bench = load(name, dataset=dataset, root=root, progress=False)
     batch = parse_cells(bench, cells)
     seed_arg = int(seed) if seed.lstrip("-").isdigit() else seed
+    if seed != "mean" and bench.metrics().get(metric) == [None]:
+        raise click.BadParameter(f"{metric} is a static cost (one value per cell, no training seeds); "
+                                 "--seed applies to trained metrics only", param_hint="--seed")
     # the API's own errors (a missing cell or seed, a split the data does not hold) print as one line via _Main,
-    # never a silent nan
-    values = bench.query(batch, metric=metric, split=split, seed=seed_arg, epoch=epoch, missing=missing)
+    # never a silent nan; an error about one cell names it as the user typed it, not by its internal key
+    try:
+        values = bench.query(batch, metric=metric, split=split, seed=seed_arg, epoch=epoch, missing=missing)
+    except (KeyError, ValueError) as exc:
+        j = getattr(exc, "position", None)
+        if j is None:
+            raise
+        typed = cells[j].strip()
+        what = f"index {typed}" if typed.isdigit() else f"cell {typed}"
+        raise click.ClickException(f"{what} {exc.reason} (--missing nan prints nan instead)") from None
     for text, v in zip(cells, values):
         click.echo(f"{v:.6g}\t{text}")
 

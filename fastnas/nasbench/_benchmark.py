@@ -13,6 +13,14 @@ from ._store import Store
 _MISSING = ("raise", "nan")
 
 
+def _query_error(kind, position: int, key: int, reason: str, hint: str):
+    """A query error naming the batch position and key; ``position`` and ``reason`` are kept as attributes so
+    a caller that knows what the user typed for that position (the CLI) can name that instead."""
+    exc = kind(f"position {position}: key {key} {reason}{'' if hint.startswith(';') else ' '}{hint}")
+    exc.position, exc.reason = position, reason
+    return exc
+
+
 def key_draws(base, keys) -> np.ndarray:
     """One uint64 draw per key, a function of ``(base, key)`` only: the first output of the splitmix64 stream
     ``(base, key)`` (``PyRng(base, key).next()`` of ``fastnas/_kernels/rng.py``), vectorised.
@@ -274,15 +282,16 @@ class Benchmark:
             out = np.where(ok, values[r, col], np.nan)
         if rows.size and rows.min() < 0 and missing == "raise":
             j = int(np.flatnonzero(rows < 0)[0])
-            raise KeyError(f"position {j}: key {int(q[j])} is not in {self.name}/{self.dataset} "
-                           f"({int((rows < 0).sum())} of {len(q)} queries missing; pass missing='nan' for NaN)")
+            raise _query_error(KeyError, j, int(q[j]), f"is not in {self.name}/{self.dataset}",
+                               f"({int((rows < 0).sum())} of {len(q)} queries missing; pass missing='nan' for NaN)")
         if seed_arg > 0 and missing == "raise":
             ok = rows >= 0
             few = ok & (self._n_seeds()[np.where(ok, rows, 0)] <= seed_arg)
             if few.any():
                 j = int(np.flatnonzero(few)[0])
-                raise ValueError(f"position {j}: key {int(q[j])} recorded {int(self._n_seeds()[rows[j]])} seeds, "
-                                 f"not seed {seed_arg}; pass missing='nan' for NaN")
+                raise _query_error(ValueError, j, int(q[j]), f"recorded {int(self._n_seeds()[rows[j]])} seeds "
+                                   f"(positions 0..{int(self._n_seeds()[rows[j]]) - 1}), not seed {seed_arg}",
+                                   "; pass missing='nan' for NaN")
         if not return_cost:
             return out
         m = self._store.manifest

@@ -45,8 +45,15 @@ def parse_cells(bench, texts):
 
     space = bench.space
     if space.name == "nb201":
-        parts = [space.from_index(np.array([int(t)])) if t.strip().isdigit() else space.from_strings([t])
-                 for t in texts]
+        parts = []
+        for t in texts:
+            if t.strip().lstrip("+-").isdigit():  # an official index (a negative one is out of range, not a string)
+                try:
+                    parts.append(space.from_index(np.array([int(t)])))
+                except ValueError as exc:
+                    raise ValueError(str(exc).removeprefix("row 0: ")) from None
+            else:
+                parts.append(space.from_strings([t]))
         return space.cells_type.concat(parts)
     if space.name == "nb101":
         mats, ops = [], []

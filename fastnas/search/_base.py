@@ -34,6 +34,20 @@ def _jsonable(v):
     return v
 
 
+def _check_param_type(owner: str, name: str, value, default) -> None:
+    """A parameter whose default is a number or a bool must be given as one (the CLI's ``-p population=abc``
+    arrives as the string 'abc'); other defaults (None, names, objects) are each algorithm's to check."""
+    if isinstance(default, (bool, np.bool_)):
+        ok, what = isinstance(value, (bool, np.bool_)), "True or False"
+    elif isinstance(default, (int, float, np.integer, np.floating)):  # ranges and integrality: the algorithm's
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+        what = "a number"
+    else:
+        return
+    if not ok:
+        raise ValueError(f"{owner} parameter {name!r} must be {what} (default {default!r}), got {value!r}")
+
+
 class Optimizer:
     """Base class of the ask/tell optimizers (see the module docstring).
 
@@ -51,9 +65,11 @@ class Optimizer:
             raise TypeError(f"space must be a SearchSpace instance, got {type(space).__name__}")
         unknown = sorted(set(params) - set(self._defaults))
         if unknown:
-            raise TypeError(
-                f"{type(self).__name__} got unknown parameters {unknown}; valid: {', '.join(sorted(self._defaults))}"
-            )
+            valid = (f"valid: {', '.join(sorted(self._defaults))}" if self._defaults
+                     else f"{type(self).__name__} takes no parameters")
+            raise TypeError(f"{type(self).__name__} got unknown parameters {unknown}; {valid}")
+        for k, v in params.items():
+            _check_param_type(type(self).__name__, k, v, self._defaults[k])
         self.space = space
         self.seed = int(base_seed(seed))
         self.params = {**self._defaults, **params}

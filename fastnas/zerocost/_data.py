@@ -107,7 +107,7 @@ def check_xy(X, y, *, num_classes: int | None = None, min_samples: int = 2) -> t
     if y.dtype.kind == "f":
         if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
             row = int(np.flatnonzero(~np.isfinite(y) | (y != np.round(y)))[0])
-            raise ValueError(f"y must hold integer class labels; row {row} is {y[row]!r}")
+            raise ValueError(f"y must hold integer class labels; row {row} is {y[row].item()!r}")
     elif y.dtype.kind not in "iub":
         raise TypeError(f"y must hold integer class labels, got dtype {y.dtype}")
     y = y.astype(np.int64)

@@ -147,3 +147,62 @@ def test_optimizer_state_reader_never_advises_unpickling(tmp_path):
     with pytest.raises(ValueError, match="not an optimizer state") as ei:
         read_state(tmp_path / "s.npz")
     assert "allow_pickle" not in str(ei.value)
+
+
+def test_query_errors_name_the_cell_as_typed():
+    """Errors about one cell name what the user typed (index or arch string), never the internal key."""
+    from fastnas.nasbench import load
+
+    bench = load("nb201", dataset="cifar10-valid")
+    one = bench.space.from_index([347])
+    top = max(bench.info()["seeds_per_cell"])
+    n = sum(not np.isnan(bench.query(one, seed=k, missing="nan")[0]) for k in range(top))  # seeds recorded
+    assert 1 <= n < top
+    line = _one_error_line(_run("query", "nb201", "--dataset", "cifar10-valid", "--seed", n, "347", "0"),
+                           f"index 347 recorded {n} seeds", f"not seed {n}")
+    assert "key" not in line and "position 0" not in line
+    arch = bench.space.to_strings(one)[0]
+    line = _one_error_line(_run("query", "nb201", "--dataset", "cifar10-valid", "--seed", n, arch),
+                           f"cell {arch} recorded")
+    _one_error_line(_run("query", "nb201", "--dataset", "cifar10-valid", "--", "-1"),
+                    "index -1 out of range [0, 15625)")
+
+
+def test_query_seed_on_a_static_metric_is_refused():
+    r = _run("query", "nb201", "--dataset", "cifar10-valid", "--metric", "params", "--seed", "1", "347")
+    _one_error_line(r, "--seed", "params is a static cost", code=2)
+    r = _run("query", "nb201", "--dataset", "cifar10-valid", "--metric", "params", "347")
+    assert r.exit_code == 0 and r.output.startswith("0.372346")
+
+
+def test_search_parameters_name_the_problem():
+    _one_error_line(_run("search", "evolution", "-p", "population=abc", "--budget", "5", "--quiet"),
+                    "parameter 'population' must be a number", "got 'abc'")
+    _one_error_line(_run("search", "evolution", "-p", "foo=1", "--budget", "5", "--quiet"),
+                    "valid: mutation_rate, population, replace, tournament")
+    line = _one_error_line(_run("search", "random", "-p", "foo=1", "--budget", "5", "--quiet"),
+                           "RandomSearch takes no parameters")
+    assert not line.rstrip().endswith("valid:")
+
+
+def test_output_folders_need_an_existing_parent(tmp_path):
+    """simulate --out and automl --out may create the final folder but never a tree (as search --save)."""
+    deep = tmp_path / "no" / "such" / "dir"
+    _one_error_line(_run("simulate", "--trials", "1", "--budget", "2", "--out", deep, "--quiet"),
+                    "--out", f"folder {deep.parent} does not exist", code=2)
+    assert not (tmp_path / "no").exists()
+    np.savez(tmp_path / "d.npz", X=np.zeros((8, 3, 8, 8), np.float32), y=np.arange(8) % 2)
+    _one_error_line(_run("automl", "--data", tmp_path / "d.npz", "--out", deep, "--quiet"),
+                    f"folder {deep.parent} does not exist", code=2)
+    assert not (tmp_path / "no").exists()
+    out = tmp_path / "sim"
+    r = _run("simulate", "--algorithms", "random", "--trials", "1", "--budget", "2", "--out", out, "--quiet")
+    assert r.exit_code == 0, r.output
+    assert (out / "table.csv").exists()
+
+
+def test_automl_float_labels_print_plain_numbers(tmp_path):
+    np.savez(tmp_path / "f.npz", X=np.zeros((20, 3, 8, 8), np.float32), y=np.array([0, 1.5] * 10))
+    line = _one_error_line(_run("automl", "--data", tmp_path / "f.npz", "--out", tmp_path / "o", "--quiet"),
+                           "row 1 is 1.5")
+    assert "np." not in line
