@@ -101,7 +101,14 @@ def _first_cat(p, x_cat: np.ndarray) -> np.ndarray:
 
 
 def _trunk(p, h: np.ndarray) -> np.ndarray:
-    """Residual blocks, last norm, head, sigmoid and back-transform: (M, 128) first-layer output -> (M, 4)."""
+    """Residual blocks, last norm, head, sigmoid and back-transform: (M, 128) first-layer output -> (M, 4).
+
+    Every row goes through a matrix-matrix product (BLAS gemm, whose per-row result does not depend on the other
+    rows): a single row is evaluated as two, since numpy sends a one-row product to gemv, which sums in another
+    order. So a (cell, epoch) gets the same float32 outputs in any batch (``query`` and ``curves`` agree bit for
+    bit)."""
+    if len(h) == 1:
+        return _trunk(p, np.concatenate([h, h]))[:1]
     half = p["blocks"][0][0].shape[1] // 2
     for W0, b0, W1, b1 in p["blocks"]:
         u = h @ W0
@@ -126,6 +133,12 @@ def _trunk(p, h: np.ndarray) -> np.ndarray:
 
 #: cell-epochs above which ``progress=None`` shows a progress bar (~20 s of work)
 PROGRESS_MIN = 1_000_000
+
+
+def _scaled(out: np.ndarray, col: int, scale: float) -> np.ndarray:
+    """One output column of ``forward``/``_trunk`` in the metric's unit, float64 (the product in float64 for
+    ``query`` and ``curves`` alike: a float32 product would round differently)."""
+    return out[..., col].astype(np.float64) * scale
 
 
 def _bar(total: int, progress, unit: str):
@@ -324,9 +337,9 @@ class NB301Surrogate:
         elif e.shape != (len(x),):
             raise ValueError(f"epoch must be one int or one per cell ({len(x)}), got shape {e.shape}")
         out = forward(self._params(), x, e)  # a progress bar only for >= PROGRESS_MIN cells
-        values = out[:, col].astype(np.float64) * scale
+        values = _scaled(out, col, scale)
         if return_cost:
-            return values, out[:, 2].astype(np.float64)
+            return values, _scaled(out, 2, 1.0)
         return values
 
     def curves(self, cells, epochs=None, metric: str = "accuracy", split: str | None = "valid", *,
@@ -368,9 +381,9 @@ class NB301Surrogate:
             h0 = _first_cat(p, x[s: s + step])  # once per cell
             h = (h0[:, None, :] + feat[None]).reshape(-1, h0.shape[1])
             out = _trunk(p, h).reshape(len(h0), E, 4)
-            vals[s: s + step] = out[:, :, col] * scale
+            vals[s: s + step] = _scaled(out, col, scale)
             if cost is not None:
-                cost[s: s + step] = out[:, :, 2]
+                cost[s: s + step] = _scaled(out, 2, 1.0)
         bar.close()
         return (vals, cost) if return_cost else vals
 

@@ -159,6 +159,26 @@ def test_query_and_curves_api(bench):
     assert verify("nb301", root=BUNDLED) == [("nb301/cifar10", [])]
 
 
+@pytest.mark.parametrize("metric", ["accuracy", "loss", "runtime"])
+def test_query_and_curves_are_bit_identical(bench, metric):
+    """The same (cell, epoch) gives the same float64 value through ``query`` (one epoch, or one per cell, in any
+    batch) and through ``curves`` (all 98 epochs, or a few): one evaluation, not two that round differently."""
+    cells = bench.space.sample(150, seed=3)
+    full, cost = bench.curves(cells, np.arange(1, 99), metric=metric, return_cost=True)
+    for e in (1, 2, 37, 98):
+        v, c = bench.query(cells, metric=metric, epoch=e, return_cost=True)
+        np.testing.assert_array_equal(v, full[:, e - 1])
+        np.testing.assert_array_equal(c, cost[:, e - 1])
+    np.testing.assert_array_equal(bench.curves(cells, [37, 5], metric=metric), full[:, [36, 4]])
+    ep = np.random.default_rng(0).integers(1, 99, len(cells))
+    np.testing.assert_array_equal(bench.query(cells, metric=metric, epoch=ep), full[np.arange(len(cells)), ep - 1])
+    for i in (0, 77, 149):  # a batch of one (numpy sends a one-row product to gemv)
+        np.testing.assert_array_equal(bench.query(cells[i:i + 1], metric=metric, epoch=int(ep[i])),
+                                      full[i:i + 1, ep[i] - 1])
+        np.testing.assert_array_equal(bench.curves(cells[i:i + 1], [int(ep[i])], metric=metric)[:, 0],
+                                      full[i:i + 1, ep[i] - 1])
+
+
 @pytest.mark.parametrize("epoch", [0, 99, -1, 1000])
 def test_epoch_outside_range_is_an_error(bench, epoch):
     cells = bench.space.sample(2, seed=0)
