@@ -24,7 +24,8 @@ Fidelities (partial training)
 On a benchmark with learning curves (``max_epoch`` attribute, ``query(..., epoch=e)``,
 ``curves(cells, epochs)``), ``oracle(cells, epoch=e)`` answers the value at epoch ``e`` and charges the
 simulated training time up to ``e``; continuing a record later to ``e2 > e`` costs only the extra time
-``cost(e2) - cost(e)``, and looking at an epoch at or below the one already trained is free: the model of
+``cost(e2) - cost(e)``, where ``cost(e)`` is the largest runtime at any epoch ``<= e`` (``charge_time``: a
+surrogate's runtime curve may dip, and the total charge must not depend on the path), and looking at an epoch at or below the one already trained is free: the model of
 NAS-Bench-x11 (Yan et al. 2021), where a run is trained once and observed along the way. ``epoch=None``
 means the final epoch. ``budget`` counts records trained at all (at any fidelity); ``time_budget`` counts
 the charged seconds.
@@ -298,7 +299,10 @@ class Oracle:
             v, c = float(np.asarray(v)[0]), float(np.asarray(c)[0])
             cost = 0.0
             if e > done_e:
-                cost = max(0.0, c - done_c)  # continuing: only the extra epochs
+                # charged time to e = the largest runtime at any epoch <= e (a surrogate's runtime curve is
+                # not monotone), so a cell's total charge does not depend on the path that reached e
+                c = max(self.charge_time(cells[i:i + 1], e), done_c)
+                cost = c - done_c  # continuing: only the extra epochs
                 self._trained[r] = (e, c)
             elif new_record:  # pragma: no cover - e >= 1 > 0 always trains
                 self._trained[r] = (e, c)
@@ -308,6 +312,39 @@ class Oracle:
                         np.array([v]), np.array([cost]))
             vals[i], charged[i] = v, cost
         return (vals, charged) if return_cost else vals
+
+    def charge_time(self, cells, epoch: int) -> float:
+        """Simulated seconds to train the single cell ``cells`` (a batch of one) to ``epoch``: the largest
+        runtime the benchmark reports at any of its epochs ``<= epoch`` (a cumulative maximum). The NB301
+        surrogate's predicted runtime is not monotone in the epoch (most cells dip somewhere), so charging
+        ``runtime(e2) - runtime(e1)`` would make the total depend on the path of continuations; with the
+        cumulative maximum, training a cell to ``e`` costs the same however it got there. Benchmarks whose
+        runtime is monotone (tables, synthetic curves) are charged their runtime unchanged."""
+        e = int(epoch)
+        eps = self._charge_epochs(e)
+        if eps is not None:
+            try:
+                _, rt = self._benchmark.curves(cells, eps, metric=self.metric, split=self.split, return_cost=True)
+            except TypeError:  # a curves() without return_cost: the query's own cost below
+                pass
+            else:
+                return float(np.max(np.asarray(rt, dtype=np.float64)))
+        _, c = self._benchmark.query(cells, metric=self.metric, split=self.split, epoch=e, return_cost=True)
+        return float(np.asarray(c, dtype=np.float64)[0])
+
+    def _charge_epochs(self, e: int):
+        """The benchmark's own epochs up to ``e`` (for the cumulative maximum), or None if unknown."""
+        if type(self._benchmark).__name__ == "NB301Surrogate":
+            return np.arange(1, e + 1)
+        info = getattr(self._benchmark, "info", None)
+        if callable(info) and callable(getattr(self._benchmark, "curves", None)):
+            try:
+                m = info().get("metrics", {}).get(f"{self.metric}/{self.split}", {})
+            except Exception:  # noqa: BLE001 - as in max_epoch(): no per-epoch data known
+                return None
+            eps = [int(x) for x in (m.get("epochs") or []) if int(x) <= e]
+            return np.array(eps, dtype=np.int64) if eps else None
+        return None
 
     def trained_epoch(self, cells) -> np.ndarray:
         """The epoch each cell's record has been trained to so far (0: never; ``max_epoch`` or -1 for a
