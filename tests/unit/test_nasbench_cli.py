@@ -130,6 +130,33 @@ def test_verify_reports_every_kind_of_damage(tmp_path):
     assert "9 of 10 store(s) damaged" in r.output
 
 
+def test_verify_words_a_missing_checksum_as_load_does(tmp_path):
+    """A manifest column without a sha256 (nor crc32): verify says what load says, not 'expects None'."""
+    from fastnas.nasbench import load
+
+    root = _store_root(tmp_path)
+    d = root / "nb201" / "cifar100"
+    man = json.loads((d / "manifest.json").read_text())
+    cols = {k: {kk: vv for kk, vv in v.items() if kk not in ("sha256", "crc32")} if k == "params" else v
+            for k, v in man["columns"].items()}
+    (d / "manifest.json").write_text(json.dumps({**man, "columns": cols}))
+    r = _verify(root)
+    assert r.exit_code == 1 and "None" not in r.output and "mismatch" not in r.output, r.output
+    assert "params.npy: the manifest records no checksum for column 'params'" in r.output
+    with pytest.raises(Exception, match="the manifest records no checksum for column 'params'"):
+        load("nb201", "cifar100", root=root).store.column("params")
+    # a column recording only a crc32 is checked by it (as load does), not reported as a sha256 mismatch
+    from fastnas.nasbench._store import _crc32
+
+    cols["params"] = {**cols["params"], "crc32": _crc32(d / "params.npy")}
+    (d / "manifest.json").write_text(json.dumps({**man, "columns": cols}))
+    r = _verify(root)
+    assert r.exit_code == 0 and r.output.strip() == "nb201/cifar100: ok", r.output
+    cols["params"]["crc32"] = "0" * len(str(cols["params"]["crc32"]))
+    (d / "manifest.json").write_text(json.dumps({**man, "columns": cols}))
+    assert "crc32 differs from the manifest" in _verify(root).output
+
+
 def test_verify_unknown_names_fail(tmp_path):
     root = _store_root(tmp_path)
     r = _verify(root, "nb1o1")
