@@ -2,8 +2,10 @@
 transport", NeurIPS; official code kirthevasank/nasbot): a GP whose kernel is built on the OTMANN distance,
 expected improvement, and an evolutionary algorithm that optimises the acquisition.
 
-* **distance**: OTMANN ``d`` and its normalised version ``d_bar`` (``fastnas.search.otmann``) on the cell
-  graphs, ``nu_str`` = 1, ``nu_nas`` = 1;
+* **distance**: OTMANN ``d`` and its normalised version ``d_bar`` (``fastnas.search.otmann``) on the cells'
+  layer graphs (a layer per convolution/pooling, ``skip_connect`` an edge, ``none`` absent, dead layers
+  removed; ``encoding="gcn"`` or a space without layer graphs: the ``gcn`` encoding's graph), ``nu_str`` = 1,
+  ``nu_nas`` = 1;
 * **kernel** (paper eq. 4): ``k(x, x') = alpha exp(-beta d) + alpha_bar exp(-beta_bar d_bar)``, with
   ``alpha = alpha_bar = var(y) / 2``, a noise variance ``1e-3 var(y)``, and ``beta, beta_bar`` chosen by the
   GP's log marginal likelihood on a grid (multiples of the inverse median distance). The Gram matrix is
@@ -29,6 +31,7 @@ from ._base import Optimizer
 from ._model_based import default_encoding
 from .otmann import cell_graphs, distance_matrix
 
+_LAYER_SPACES = ("nb101", "nb201", "darts")  # spaces with NASBOT layer graphs (otmann.layer_graph)
 _BETA_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
@@ -71,12 +74,15 @@ class NASBOT(Optimizer):
                 raise ValueError(f"{k} must be >= 1, got {p[k]!r}")
         if float(p["nu_str"]) < 0 or float(p["nu_nas"]) <= 0 or float(p["noise"]) <= 0:
             raise ValueError("need nu_str >= 0, nu_nas > 0 and noise > 0")
-        enc = p["encoding"] or default_encoding(self.space, ("gcn",))
-        if enc not in self.space.encodings:
+        enc = p["encoding"] or (None if self.space.name in _LAYER_SPACES else default_encoding(self.space, ("gcn",)))
+        if enc is not None and enc not in self.space.encodings:
             raise ValueError(f"encoding {enc!r} not offered by {self.space.name}: {self.space.encodings}")
 
     def _cell_graphs(self, cells):
-        return cell_graphs(self.space, cells, self.params["encoding"] or default_encoding(self.space, ("gcn",)))
+        enc = self.params["encoding"]
+        if enc is None and self.space.name not in _LAYER_SPACES:
+            enc = default_encoding(self.space, ("gcn",))
+        return cell_graphs(self.space, cells, enc)
 
     def _dist(self, A, B, symmetric=False):
         p = self.params

@@ -19,9 +19,14 @@ between the dummies; a forbidden pair costs more than ``2 nu_nas``, which makes 
 network simplex of POT (``emd_c``, the solver behind ``ot.emd2``); ``tests/unit/test_search_nasbot.py`` checks it against the LP in the
 paper's form solved by scipy's ``linprog``.
 
-Masses for cells (which have no unit counts): every operation node weighs 1 and the input and output nodes
-``zeta`` = 0.1 times the operation nodes' total (NASBOT's rule for its input/output layers). A node that no
-path reaches from the input (or that reaches no output) gets path lengths 0 in that direction.
+Networks are NASBOT's layer graphs of the cells (``layer_graph``; NB101, NB201, DARTS): a layer is a
+computation, so every convolution or pooling is a layer node, ``skip_connect`` is a direct edge (no layer),
+``none`` is no edge, and layers on no input -> output path are removed (functionally identical cells are
+at distance 0; the all-``none`` NB201 cell has no layer at all). Masses for cells (which have no unit
+counts): every layer weighs 1 and the input and output nodes ``zeta`` = 0.1 times the layers' total
+(NASBOT's rule for its input/output layers; 0.1 each when there is no layer). An input or output that no
+path joins gets path lengths 0 in that direction. ``encoding="gcn"`` keeps the former graphs of the
+``gcn`` encoding (``none``/``skip`` nodes as layers), for spaces without a layer graph.
 """
 from __future__ import annotations
 
@@ -91,10 +96,129 @@ def _path_lengths(adj: np.ndarray, sources) -> np.ndarray:
     return out
 
 
-def cell_graphs(space, cells, encoding: str = "gcn", zeta: float = 0.1) -> list[CellGraph]:
-    """The cells of a batch as ``CellGraph`` objects, from the space's graph encoding (one-hot operations and
-    adjacency; padded nodes dropped; rows with two graphs, DARTS's normal and reduction cell, become one
-    graph of two components, each with its own input and output)."""
+# labels of layer graphs: 0 the (first) input, 1 the output, 2 DARTS's second input c_{k-1}, 3 + op code
+_IN, _OUT, _IN2, _OP = 0, 1, 2, 3
+
+
+def _edge_cell_layers(n_nodes, inputs, edges, outputs):
+    """Layer graph of a cell whose operations sit on edges (NB201, DARTS), as NASBOT sees a network: every
+    computing operation is a layer; ``skip_connect`` is a direct connection (no layer) and ``none`` no
+    connection. ``inputs``: {cell node: input label}; ``edges``: (src, dst, op) with op an int label, "skip"
+    or "none"; ``outputs``: the cell nodes summed/concatenated into the output. Returns (labels, parents),
+    layer 0.. the inputs, then the layers in edge order, the output last; parents[i] lists i's inputs."""
+    labels = [lab for _, lab in sorted(inputs.items())]
+    feeds = {v: {k} for k, v in enumerate(sorted(inputs))}  # cell node -> layer nodes summed into it
+    parents = [set() for _ in labels]
+    for v in range(n_nodes):
+        if v in feeds:
+            continue
+        feeds[v] = set()
+        for s, d, op in edges:
+            if d != v or op == "none":
+                continue
+            if op == "skip":
+                feeds[v] |= feeds[s]
+            else:
+                labels.append(_OP + int(op))
+                parents.append(set(feeds[s]))
+                feeds[v].add(len(labels) - 1)
+    labels.append(_OUT)
+    parents.append(set().union(*(feeds[o] for o in outputs)))
+    return labels, parents
+
+
+def _pruned(labels, parents, n_io_in):
+    """Drop the layers on no input -> output path (NASBOT's networks have none); adjacency in topological
+    order. The inputs (the first ``n_io_in`` nodes) and the output (last) are always kept."""
+    n = len(labels)
+    fwd = [False] * n
+    for i in range(n):
+        fwd[i] = i < n_io_in or any(fwd[p] for p in parents[i])
+    bwd = [False] * n
+    bwd[-1] = True
+    for i in range(n - 1, -1, -1):
+        if bwd[i]:
+            for p in parents[i]:
+                bwd[p] = True
+    keep = [i for i in range(n) if i < n_io_in or i == n - 1 or (fwd[i] and bwd[i])]
+    pos = {v: k for k, v in enumerate(keep)}
+    adj = np.zeros((len(keep), len(keep)), dtype=bool)
+    for i in keep:
+        for p in parents[i]:
+            if p in pos:
+                adj[pos[p], pos[i]] = True
+    return np.array([labels[i] for i in keep]), adj
+
+
+def layer_graph(space, cell) -> tuple[np.ndarray, np.ndarray, list[int], list[int]]:
+    """One cell (a batch of one) of NB101, NB201 or DARTS as NASBOT's layer graph: (labels, adjacency,
+    input nodes, output nodes). Every computing operation is a layer, labelled ``3 + op code`` (input 0,
+    output 1, DARTS's second input 2); ``skip_connect`` is a direct connection, ``none`` no connection;
+    layers on no input -> output path are removed. DARTS's normal and reduction cells become one graph of
+    two components, each with its own inputs and output.
+
+    >>> from fastnas.spaces import get_space
+    >>> sp = get_space("nb201")
+    >>> # edges 0->1 conv3x3, 0->2 skip, 1->2 conv1x1, 0->3 none, 1->3 none, 2->3 avg_pool
+    >>> labels, adj, ins, outs = layer_graph(sp, sp.from_ops([[3, 1, 2, 0, 0, 4]]))
+    >>> labels.tolist()   # input, conv3x3, conv1x1, pool, output
+    [0, 6, 5, 7, 1]
+    >>> [tuple(e) for e in np.argwhere(adj).tolist()]   # the skip joins the input straight to the pool
+    [(0, 1), (0, 3), (1, 2), (2, 3), (3, 4)]
+    """
+    name = space.name
+    if name == "nb201":
+        ops = [int(o) for o in space._ops(cell)[0]]
+        from ..spaces.nb201 import EDGES
+        edges = [(s, d, "none" if o == 0 else "skip" if o == 1 else o) for (s, d), o in zip(EDGES, ops)]
+        lab, A = _pruned(*_edge_cell_layers(4, {0: _IN}, edges, [3]), 1)
+        return lab, A, [0], [len(lab) - 1]
+    if name == "darts":
+        labels, blocks, ins, outs = [], [], [], []
+        for c in range(2):
+            inp, ops = cell._arrays["inputs"][0, c], cell._arrays["ops"][0, c]
+            edges = [(int(inp[e]), 2 + e // 2, "skip" if int(ops[e]) == 2 else int(ops[e])) for e in range(8)]
+            lab, A = _pruned(*_edge_cell_layers(6, {0: _IN, 1: _IN2}, edges, [2, 3, 4, 5]), 2)
+            off = sum(len(x) for x in labels)
+            labels.append(lab)
+            blocks.append(A)
+            ins += [off, off + 1]
+            outs.append(off + len(lab) - 1)
+        n = sum(len(x) for x in labels)
+        adj = np.zeros((n, n), dtype=bool)
+        adj[:len(blocks[0]), :len(blocks[0])] = blocks[0]
+        adj[len(blocks[0]):, len(blocks[0]):] = blocks[1]
+        return np.concatenate(labels), adj, ins, outs
+    if name == "nb101":
+        cell = space.prune(cell)
+        m, o, v = (cell._arrays[k][0] for k in ("matrix", "ops", "n_vertices"))
+        v = int(v)
+        labels = [_IN if int(x) == -1 else _OUT if int(x) == -2 else _OP + int(x) for x in o[:v]]
+        parents = [set(np.flatnonzero(m[:v, i]).tolist()) for i in range(v)]
+        lab, A = _pruned(labels, parents, 1)
+        return lab, A, [0], [len(lab) - 1]
+    raise ValueError(f"no layer graph for space {name!r}; pass encoding='gcn'")
+
+
+def cell_graphs(space, cells, encoding: str | None = None, zeta: float = 0.1) -> list[CellGraph]:
+    """The cells of a batch as ``CellGraph`` objects.
+
+    ``encoding=None`` (NB101, NB201, DARTS): NASBOT's layer graphs (``layer_graph``: computing operations
+    are layers, skips are edges, ``none`` is absent, dead layers removed). ``encoding="gcn"`` (any space
+    with that encoding, e.g. ``nbgraph``; the former default): the op-on-node graph of the encoding, which
+    keeps ``none`` and ``skip_connect`` nodes as layers -- not NASBOT's networks."""
+    if encoding is None and space.name in ("nb101", "nb201", "darts"):
+        out = []
+        for i in range(len(cells)):
+            labels, adj, ins, outs = layer_graph(space, cells[i:i + 1])
+            out.append(CellGraph(labels, adj, zeta=zeta, io=(ins, outs)))
+        return out
+    return _gcn_cell_graphs(space, cells, encoding or "gcn", zeta)
+
+
+def _gcn_cell_graphs(space, cells, encoding: str, zeta: float) -> list[CellGraph]:
+    """Graphs from the space's graph encoding (one-hot operations and adjacency; padded nodes dropped;
+    rows with two graphs become one graph of two components)."""
     F, V = flatten_gcn(space.encode(cells, encoding))
     try:
         g, V2 = infer_layout(F)

@@ -116,3 +116,80 @@ def test_nasbot_ei_kernel_and_contract():
     K = np.array([[1.0, 2.0], [2.0, 1.0]])  # eigenvalues 3, -1: the projection keeps 3 only
     np.testing.assert_allclose(_psd(K), np.full((2, 2), 1.5))
     check_optimizer("nasbot", get_space("nb201"), n_init=4, ea_steps=2, ea_children=5)
+
+
+# ---------------------------------------------------------------- NASBOT layer graphs (a layer = a computation)
+
+def _nb201(ops):
+    from fastnas.spaces import get_space
+
+    sp = get_space("nb201")
+    return sp, sp.from_ops([ops])
+
+
+def test_nb201_layer_graph_and_path_lengths_by_hand_on_a_branching_cell():
+    from fastnas.search.otmann import layer_graph
+
+    # edges 0->1 conv3x3 (3), 0->2 skip (1), 1->2 conv1x1 (2), 0->3 none, 1->3 none, 2->3 avg_pool (4):
+    # layers in(0), conv3x3(1), conv1x1(2), pool(3), out(4); the skip joins in straight to the pool
+    sp, c = _nb201([3, 1, 2, 0, 0, 4])
+    labels, adj, ins, outs = layer_graph(sp, c)
+    assert labels.tolist() == [0, 3 + 3, 3 + 2, 3 + 4, 1] and ins == [0] and outs == [4]
+    assert sorted(map(tuple, np.argwhere(adj).tolist())) == [(0, 1), (0, 3), (1, 2), (2, 3), (3, 4)]
+    g = cell_graphs(sp, c)[0]
+    # from the input (shortest, longest, random walk): pool's parents in (0) and conv1x1 (2): 1, 3,
+    # 1 + (0 + 2)/2 = 2; out: 2, 4, 3. To the output: in's children conv3x3 (3) and pool (1): 2, 4, 3
+    want = np.array([[0, 0, 0, 2, 4, 3],
+                     [1, 1, 1, 3, 3, 3],
+                     [2, 2, 2, 2, 2, 2],
+                     [1, 3, 2, 1, 1, 1],
+                     [2, 4, 3, 0, 0, 0]], dtype=float)
+    np.testing.assert_allclose(g.paths, want)
+    np.testing.assert_allclose(g.mass, [0.3, 1, 1, 1, 0.3])
+
+
+def test_nb201_functionally_identical_cells_at_distance_zero_and_all_none_far():
+    from fastnas.spaces import get_space
+
+    sp = get_space("nb201")
+    cells = sp.from_ops([[0, 0, 0, 3, 0, 0],    # one conv3x3 on 0->3
+                         [3, 0, 0, 3, 0, 0],    # + a dead conv3x3 on 0->1 (node 1 feeds nothing)
+                         [0, 0, 2, 3, 0, 0],    # + a dead conv1x1 on 1->2 (node 1 has no input)
+                         [3, 0, 0, 0, 1, 0],    # conv3x3 0->1, skip 1->3: the same network
+                         [0, 0, 0, 0, 0, 0],    # all none: no layer, no path
+                         [3, 3, 2, 2, 2, 4]])   # six computing layers, all on input->output paths
+    G = cell_graphs(sp, cells)
+    D, _ = distance_matrix(G, G)
+    np.testing.assert_allclose(D[:4, :4], 0.0, atol=1e-12)
+    # the all-none cell matches no layer: every layer of the other cell is unassigned (nu_nas = 1 each)
+    assert D[4, 0] >= 1.0 and D[4, 5] >= 6.0
+    # cell 5 shares one conv3x3 with cell 0: its other five layers are unassigned
+    assert D[0, 5] >= 5.0
+
+
+def test_nb101_dead_node_pruned_and_darts_skips_are_edges():
+    from fastnas.search.otmann import layer_graph
+    from fastnas.spaces import get_space
+
+    sp = get_space("nb101")
+    m = np.zeros((1, 7, 7), np.uint8)
+    m[0, 0, 1] = m[0, 1, 3] = m[0, 0, 2] = 1          # node 2 (conv3x3) reaches no output
+    dead = sp.from_arrays(m, np.array([[-1, 0, 1, -2, -3, -3, -3]], np.int8), [4])
+    m2 = np.zeros((1, 7, 7), np.uint8)
+    m2[0, 0, 1] = m2[0, 1, 2] = 1
+    clean = sp.from_arrays(m2, np.array([[-1, 0, -2, -3, -3, -3, -3]], np.int8), [3])
+    labels, adj, _, _ = layer_graph(sp, dead)
+    assert labels.tolist() == [0, 3, 1] and adj.astype(int).tolist() == [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
+    assert otmann(*cell_graphs(sp, sp.concat([dead, clean]))) == 0.0
+
+    ds = get_space("darts")
+    # every edge skip_connect (op 2) except edge 0 (sep_conv_3x3, op 3) of the normal cell: node 2 sums
+    # sep_conv(c_{k-2}) and c_{k-1}; nodes 3..5 sum skips of earlier nodes
+    inputs = np.array([[[0, 1, 0, 2, 1, 3, 2, 4], [0, 1, 0, 1, 0, 1, 0, 1]]], np.int8)
+    ops = np.full((1, 2, 8), 2, np.int8)
+    ops[0, 0, 0] = 3
+    cell = ds.from_arrays(inputs, ops)
+    labels, adj, ins, outs = layer_graph(ds, cell)
+    # normal: in0, in1, sep_conv, out; reduction: in0, in1, out (no layer)
+    assert labels.tolist() == [0, 2, 3 + 3, 1, 0, 2, 1] and ins == [0, 1, 4, 5] and outs == [3, 6]
+    assert sorted(map(tuple, np.argwhere(adj).tolist())) == [(0, 2), (0, 3), (1, 3), (2, 3), (4, 6), (5, 6)]
