@@ -16,8 +16,8 @@ values and costs; NAS-Bench-101 stores one record per isomorphism class, so ther
 The answer never depends on query order. A record asked again is answered from the oracle's cache with
 the *same* value and costs nothing (with ``seed="sample"`` a repeated query cannot draw a second, luckier
 training seed; and the seed drawn for a record depends on ``rng`` and the record key only, not on the
-record's position in a batch or on what was asked before). Deduplication up to isomorphism is the optimizers' job (``Optimizer.ask`` never proposes
-a cell isomorphic to one asked before).
+record's position in a batch or on what was asked before). Deduplication up to isomorphism is the
+optimizers' job (``Optimizer.ask`` never proposes a cell isomorphic to one asked before).
 
 Fidelities (partial training)
 -----------------------------
