@@ -6,7 +6,8 @@ the best cell.
 Paper defaults (definitions file, section 4): 10 random initial cells, 10 cells per iteration, truncated
 path encoding (``path_trunc``: 40 for NB101, 30 for NB201), ensemble of 5 MLPs with 10 hidden layers of 20
 ReLU units, Adam lr 0.01 betas (0.9, 0.99), MAE loss, 150 epochs, batch 32, target = validation error in
-percent (``target_offset - value``, offset 100), 100 candidates = single mutations of the best cell,
+percent (``target_offset - value``, offset 100), 100 candidates = mutants of the best cell (one call of the space's ``mutate`` each, rate 1: on NB201 every
+edge changes with probability 1/4, so a mutant may differ in several edges),
 excluding cells already queried or already candidates, independent Thompson sampling (per candidate one
 draw from N(mean, var) of the ensemble, ddof 0). ``acquisition`` may be "ucb", "ei", "pi" or "mean".
 

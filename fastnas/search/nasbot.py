@@ -12,8 +12,9 @@ expected improvement, and an evolutionary algorithm that optimises the acquisiti
   projected onto the positive semi-definite cone (OTMANN kernels need not be PSD; the paper does the same);
 * **acquisition**: expected improvement over the best told value;
 * **acquisition optimiser** (paper section 4.2): start from the told cells with their EI; for ``ea_steps``
-  steps draw ``ea_children`` parents with probability proportional to their EI, mutate each (the space's
-  ``mutate``), compute the children's EI and add them to the pool; query the ``n`` new cells of largest EI.
+  steps draw ``ea_children`` parents with probability proportional to their EI, mutate each (one call of the
+  space's ``mutate`` at rate 1, which may change several edges/ops at once; NASBOT's own network modifiers
+  are not used), compute the children's EI and add them to the pool; query the ``n`` new cells of largest EI.
 
 Deviations (docs/methods.md): cells have no unit counts, so every operation node has mass 1 (input/output:
 0.1 of the total, NASBOT's rule); unequal operation labels are never matched (NASBOT's label penalty

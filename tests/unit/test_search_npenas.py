@@ -113,3 +113,48 @@ def test_npenas_bo_variant_runs_and_checks():
     check_optimizer("npenas", get_space("nb201"), n_init=4, n_candidates=10, epochs=3, variant="bo")
     with pytest.raises(ValueError):
         make("npenas", get_space("nb201"), variant="xx")
+
+
+def test_nb201_candidates_change_exactly_one_edge_of_their_parent():
+    # NPENASv1's NB201 mutate (data_nasbench_201.py) changes one edge to a different op
+    sp = get_space("nb201")
+    opt = make("npenas", sp, seed=0, n_init=10, epochs=2, n_parents=1)
+    cells = opt.ask(10)
+    vals = np.arange(10.0) + 80
+    opt.tell(cells, vals)
+    best = cells.ops[int(np.argmax(vals))]
+    cands = opt._candidates(10)
+    assert len(cands) >= 10
+    diff = (cands.ops != best[None, :]).sum(axis=1)
+    # all are mutations of the one parent (its <= 24 one-edge neighbours, no random fill-in needed)
+    assert (diff == 1).all()
+
+
+@pytest.mark.parametrize("variant", ["np", "bo"])
+def test_gin_batch_size_fixed_by_the_initial_cells(monkeypatch, variant):
+    # the official NB201 functions set batch_size once from the 10 initial cells: 10 for the whole run
+    import fastnas.search.npenas as npenas_mod
+
+    seen = []
+
+    class Stub:
+        def __init__(self, **kw):
+            seen.append(kw.get("batch_size"))
+
+        def fit(self, X, y):
+            return self
+
+        def predict(self, X):
+            return np.arange(len(X), dtype=float)
+
+        def predict_dist(self, X):
+            return np.arange(len(X), dtype=float), np.ones(len(X))
+
+    monkeypatch.setattr(npenas_mod, "GINPredictor", Stub)
+    monkeypatch.setattr(npenas_mod, "GaussianGINPredictor", Stub)
+    sp = get_space("nb201")
+    opt = make("npenas", sp, seed=0, n_init=10, variant=variant)
+    for r in range(4):
+        cells = opt.ask(10)
+        opt.tell(cells, np.arange(10.0) + 80 + r)
+    assert seen == [10, 10, 10]
