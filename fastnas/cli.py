@@ -50,9 +50,22 @@ def _writable_file(path: str, option: str) -> str:
         raise click.BadParameter(f"{path} is a directory, not a file", param_hint=option)
     if not os.path.isdir(parent):
         raise click.BadParameter(f"folder {parent} does not exist", param_hint=option)
-    if not os.access(parent, os.W_OK):
+    if not os.access(parent, os.W_OK) or not _can_create_in(parent):
         raise click.BadParameter(f"folder {parent} is not writable", param_hint=option)
     return path
+
+
+def _can_create_in(folder: str) -> bool:
+    """Create and remove a temporary file in ``folder``: ``os.access`` says yes to root on any folder, and
+    to read-only mounts and pseudo file systems, where the write after a long run would fail."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".fastnas-write-test-"):
+            pass
+    except OSError:
+        return False
+    return True
 
 
 def _writable_dir(path: str, option: str) -> str:
@@ -65,7 +78,7 @@ def _writable_dir(path: str, option: str) -> str:
     probe = target if os.path.isdir(target) else os.path.dirname(target)
     if not os.path.isdir(probe):
         raise click.BadParameter(f"folder {probe} does not exist", param_hint=option)
-    if not os.access(probe, os.W_OK):
+    if not os.access(probe, os.W_OK) or not _can_create_in(probe):
         raise click.BadParameter(f"cannot write to {path} ({probe} is not a writable folder)", param_hint=option)
     return path
 
@@ -331,7 +344,8 @@ def query_cmd(name, cells, dataset, metric, split, seed, epoch, missing, root):
 @click.option("--save", default=None, help="write the optimizer state (.npz) here")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def search_cmd(algorithm, benchmark, budget, seed, batch_size, param, save, quiet):
-    """One search run; prints the best cell and its validation accuracy."""
+    """One search run; prints the best cell and its validation accuracy (multi-fidelity searches: the best
+    cell trained to the final epoch, with its epoch; NB301: labelled a surrogate prediction)."""
     from fastnas.search import Oracle, make, run
     from fastnas.sim._trial import resolve_benchmark
     from fastnas.sim.config import parse_value
@@ -348,12 +362,35 @@ def search_cmd(algorithm, benchmark, budget, seed, batch_size, param, save, quie
     opt = make(algorithm, bench.space, seed=seed, **params)
     oracle = Oracle(bench, budget=budget)
     run(opt, oracle, batch_size=batch_size, progress=not quiet)
-    cell, value = opt.best()
+    cell, value, where = _headline(opt)
     click.echo(f"best: {bench.space.to_strings(cell)[0]}")
-    click.echo(f"validation accuracy: {value:.4f}  ({oracle.n_queries} queries, "
-               f"{oracle.time_used / 3600:.1f} simulated GPU hours)")
+    click.echo(f"best {_value_kind(bench)}validation accuracy {value:.4f}{where}  ({oracle.n_queries} queries, "
+               + (f"{oracle.n_evals} evaluations incl. promotions, " if getattr(opt, "multi_fidelity", False) else "")
+               + f"{oracle.time_used / 3600:.1f} simulated GPU hours)")
     if save:
         opt.save(save)
+
+
+def _value_kind(bench) -> str:
+    """"surrogate " for a benchmark whose values are model predictions (NB301), else ""."""
+    info = getattr(bench, "info", None)
+    try:
+        return "surrogate " if callable(info) and info().get("kind") == "surrogate" else ""
+    except Exception:  # noqa: BLE001 - a benchmark without a usable info() is a table
+        return ""
+
+
+def _headline(opt):
+    """(cell, value, " at epoch E ...") of the number a search reports: for a multi-fidelity search the best
+    *fully trained* cell (a low-fidelity value is not the accuracy of a trained network), else ``best()``."""
+    if not getattr(opt, "multi_fidelity", False):
+        cell, value = opt.best()
+        return cell, value, ""
+    full = opt.best_full()
+    if full is not None:
+        return full[0], full[1], f" at epoch {opt.max_epoch}"
+    cell, value = opt.best()
+    return cell, value, f" at epoch {opt.best_epoch()} (no cell trained to the final epoch {opt.max_epoch})"
 
 
 def _check_simulate_config(cfg: dict, source) -> None:
@@ -397,8 +434,12 @@ def _check_simulate_config(cfg: dict, source) -> None:
 @click.option("--workers", "n_workers", default=None, type=click.IntRange(min=1))
 @click.option("--address", default=None, help="Ray cluster address")
 @click.option("--out", default=None, help="results folder (resumes if it holds this simulation)")
+@click.option("--time-budget", "time_budget_h", default=None, type=click.FloatRange(min=0, min_open=True),
+              metavar="HOURS", help="simulated GPU HOURS of training per trial (the config key time_budget is "
+                                    "in seconds); without --budget the query budget is then unlimited")
 @click.option("--quiet", is_flag=True, help="no progress bar")
-def simulate_cmd(config_path, algorithms, benchmarks, trials, budget, seed, backend, n_workers, address, out, quiet):
+def simulate_cmd(config_path, algorithms, benchmarks, trials, budget, seed, backend, n_workers, address, out,
+                 time_budget_h, quiet):
     """Many seeded trials; prints the final regret table, writes results, table and plots to --out."""
     import os
 
@@ -417,17 +458,32 @@ def simulate_cmd(config_path, algorithms, benchmarks, trials, budget, seed, back
     flags = {"algorithms": algorithms.split(",") if algorithms else None,
              "benchmarks": benchmarks.split(",") if benchmarks else None, "trials": trials, "budget": budget,
              "seed": seed, "backend": backend, "n_workers": n_workers, "address": address, "out": out}
+    file_keys = set(cfg)
     cfg.update({k: v for k, v in flags.items() if v is not None})
+    if time_budget_h is not None:
+        cfg["time_budget"] = float(time_budget_h) * 3600.0
+        if budget is None and "budget" not in file_keys:
+            cfg["budget"] = None  # the time budget alone limits the trials
     cfg.setdefault("algorithms", ["random", "evolution"])
     cfg.setdefault("benchmarks", ["nb201/cifar10-valid"])
     cfg.setdefault("out", "sim-out")
     _check_simulate_config(cfg, config_path)
+    from fastnas.sim.simulate import _algorithms
+
+    _algorithms(cfg["algorithms"])  # unknown names: one-line error before --out is touched
     _writable_dir(cfg["out"], "--out")  # before the run, not after it
     res = simulate(progress=not quiet, **cfg)
     table = res.table()
+    header = res.header()
+    if header:
+        click.echo(header)
     click.echo(table.to_string(index=False))
-    table.to_csv(os.path.join(cfg["out"], "table.csv"), index=False)
+    with open(os.path.join(cfg["out"], "table.csv"), "w", encoding="utf-8") as fh:
+        fh.write(header + "\n" if header else "")  # comment lines: pandas.read_csv(..., comment="#")
+        table.to_csv(fh, index=False)
     click.echo(f"plot: {res.plot()}")
+    if cfg.get("time_budget") is not None or res.multi_fidelity:
+        click.echo(f"plot: {res.plot(x='time')}")
 
 
 # ---- predictors ------------------------------------------------------------------------------

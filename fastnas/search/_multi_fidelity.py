@@ -8,7 +8,8 @@ a cell never told is new up to isomorphism, ``tell`` validates its input, all ra
 
 The history holds one row per evaluation (a cell told at epoch e), ``epochs_`` gives each row's epoch;
 ``best()`` is the best value told at any epoch, the convention of NAS-Bench-x11's optimizers (whose
-``get_final_architecture`` takes the best queried accuracy whatever its epoch).
+``get_final_architecture`` takes the best queried accuracy whatever its epoch); ``best_full()`` is the best
+cell trained to ``max_epoch`` (None if none was), ``best_epoch()`` the epoch of ``best()``'s row.
 
 ``max_epoch`` (the benchmark's final epoch) is a parameter; ``fastnas.search.run`` fills it from the
 oracle when it is left at None.
@@ -93,6 +94,31 @@ class MultiFidelityOptimizer(Optimizer):
         self._pending.update(dict.fromkeys(keys, self._n_asks))
         self._pending_epoch.update(zip(keys, epochs.tolist()))
         return cells
+
+    def best_full(self):
+        """(cell, value) of the best cell told at the final epoch (``max_epoch``: fully trained), or None
+        when no cell was trained that far. ``best()`` takes every row at its own epoch (x11's convention), so
+        it may be a low-fidelity value; this is the number to report as "the accuracy of the best network".
+
+        >>> from fastnas.search import make
+        >>> from fastnas.sim.synthetic import ToySpace
+        >>> opt = make("successive_halving", ToySpace(), seed=0, max_epoch=9, min_epoch=1)
+        >>> opt.best_full() is None
+        True
+        """
+        if not len(self._y):
+            return None
+        full = np.flatnonzero(self._hist_epochs == self.max_epoch)
+        if not full.size:
+            return None
+        i = int(full[np.argmax(self._y[full])])
+        return self.cells_[i], float(self._y[i])
+
+    def best_epoch(self) -> int:
+        """The epoch of the row ``best()`` returns (``RuntimeError`` before any tell)."""
+        if not len(self._y):
+            raise RuntimeError("best_epoch() needs at least one told cell")
+        return int(self._hist_epochs[int(np.argmax(self._y))])
 
     def epochs_of(self, cells) -> np.ndarray:
         """The epoch each asked (pending) cell is to be trained to; ``ValueError`` for a cell not pending."""

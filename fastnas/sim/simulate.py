@@ -50,6 +50,15 @@ def _optimum(bench) -> float:
     return float("nan")
 
 
+def _kind(bench) -> str | None:
+    """"surrogate predictions" for a benchmark whose values come from a model (NB301), else None."""
+    info = getattr(bench, "info", None)
+    try:
+        return "surrogate predictions" if callable(info) and info().get("kind") == "surrogate" else None
+    except Exception:  # noqa: BLE001 - no usable info(): a table or a synthetic benchmark
+        return None
+
+
 class SimulationResult:
     """Results of ``simulate``: per-query rows (``df``), optima, and summary helpers.
 
@@ -58,9 +67,13 @@ class SimulationResult:
     says which benchmark that is, and plot titles repeat it.
     """
 
-    def __init__(self, df: pd.DataFrame, optima: dict, budget: int | None, out: str | None):
+    def __init__(self, df: pd.DataFrame, optima: dict, budget: int | None, out: str | None,
+                 kinds: dict | None = None, multi_fidelity: bool = False):
         self.df = df
         self.optima = dict(optima)
+        #: benchmark -> "surrogate predictions" for a surrogate (NB301), else absent
+        self.kinds = {k: v for k, v in (kinds or {}).items() if v}
+        self.multi_fidelity = bool(multi_fidelity)
         self.optimum_source = {k: "known optimum" for k in self.optima}
         for k, v in self.optima.items():
             if not np.isfinite(v) and len(df):
@@ -80,7 +93,24 @@ class SimulationResult:
         raise ValueError(f"x must be 'query' or 'time', got {x!r}")
 
     def table(self) -> pd.DataFrame:
-        return _summary.final_table(self.df, self.optima)
+        """``final_table`` plus ``regret_vs`` (the reference point of each benchmark's regret: "known optimum"
+        or "best value reached in this simulation") and ``values`` ("surrogate predictions" for NB301,
+        "benchmark values" otherwise)."""
+        t = _summary.final_table(self.df, self.optima)
+        if len(t):
+            t["regret_vs"] = t["benchmark"].astype(str).map(self.optimum_source).fillna("known optimum")
+            t["values"] = t["benchmark"].astype(str).map(self.kinds).fillna("benchmark values")
+        return t
+
+    def header(self) -> str:
+        """One line per benchmark saying what the regret is measured against and whether the values are
+        surrogate predictions (printed above the table by the CLI, the first lines of ``table.csv``)."""
+        lines = []
+        for b in self.optima:
+            kind = self.kinds.get(b)
+            lines.append(f"# {b}: regret (percentage points) vs {self.optimum_source.get(b, 'known optimum')}"
+                         + (f"; values are {kind}" if kind else ""))
+        return "\n".join(lines)
 
     def plot(self, path: str | None = None, stat: str = "mean", x: str = "query") -> str:
         """PNG of the regret curves against queries (``x="query"``) or simulated GPU hours (``"time"``)."""
@@ -88,9 +118,15 @@ class SimulationResult:
             if self.out is None:
                 raise ValueError("give a path (the simulation has no out folder)")
             path = os.path.join(self.out, f"regret_{stat}{'_time' if x == 'time' else ''}.png")
-        notes = {k: f"regret vs {v}" for k, v in self.optimum_source.items() if v != "known optimum"}
+        notes = {}
+        for k in self.optima:
+            parts = [self.kinds[k]] if k in self.kinds else []
+            if self.optimum_source.get(k, "known optimum") != "known optimum":
+                parts.append(f"regret vs {self.optimum_source[k]}")
+            if parts:
+                notes[k] = "; ".join(parts)
         return _summary.plot(self.curves(x), path, stat=stat, x="sim_hours" if x == "time" else "query",
-                             notes=notes)
+                             notes=notes, multi_fidelity=self.multi_fidelity)
 
     def __repr__(self) -> str:
         return f"SimulationResult({self.df['trial_id'].nunique() if len(self.df) else 0} trials, out={self.out!r})"
@@ -125,6 +161,8 @@ def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: in
     >>> sorted(res.table()["algorithm"])
     ['evolution', 'random']
     """
+    from ..search._registry import optimizer_class
+
     algos = _algorithms(algorithms)
     if isinstance(benchmarks, (str,)) or not isinstance(benchmarks, (list, tuple)):
         benchmarks = [benchmarks]
@@ -142,6 +180,12 @@ def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: in
         for label, name, params in algos for b in benchmarks for t in trial_ids
     ]
     optima = {benchmark_label(b): _optimum(resolve_benchmark(b)) for b in benchmarks}
+    kinds = {benchmark_label(b): _kind(resolve_benchmark(b)) for b in benchmarks}
+    from ..search import make
+
+    for label, name, params in algos:  # bad parameters fail here, before out/ is created or a trial runs
+        for b in benchmarks:
+            make(name, resolve_benchmark(b).space, seed=0, **params)
     store = None
     if out is not None:
         config = {"algorithms": [[l, n, p] for l, n, p in algos], "benchmarks": [benchmark_label(b) for b in benchmarks],
@@ -183,4 +227,6 @@ def simulate(algorithms, benchmarks="nb201/cifar10-valid", trials=10, budget: in
         df = store.read(order)
     else:
         df = pd.concat([results[t] for t in order], ignore_index=True) if results else pd.DataFrame()
-    return SimulationResult(df, optima, None if budget is None else int(budget), out)
+    mf = any(getattr(optimizer_class(n), "multi_fidelity", False) for _, n, _ in algos)
+    return SimulationResult(df, optima, None if budget is None else int(budget), out, kinds=kinds,
+                            multi_fidelity=mf)

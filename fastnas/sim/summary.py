@@ -5,6 +5,16 @@ import numpy as np
 import pandas as pd
 
 
+def t_factor(n) -> np.ndarray:
+    """The two-sided 95% Student-t factor ``t.ppf(0.975, n - 1)`` for means of ``n`` trials (12.71 for 2
+    trials, 2.26 for 10, -> 1.96); 0 where ``n < 2`` (no interval)."""
+    from scipy.stats import t
+
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(n >= 2, t.ppf(0.975, np.maximum(n - 1, 1)), 0.0)
+
+
 def best_so_far(df: pd.DataFrame) -> pd.DataFrame:
     """Adds ``best`` (running maximum of ``value`` within each trial, in query order)."""
     df = df.sort_values(["trial_id", "query"], kind="stable").copy()
@@ -14,7 +24,8 @@ def best_so_far(df: pd.DataFrame) -> pd.DataFrame:
 
 def curves(df: pd.DataFrame, optima: dict[str, float], budget: int | None = None) -> pd.DataFrame:
     """Regret (optimum - best so far) after each query, per benchmark and algorithm: mean, its 95%
-    confidence band (mean +- 1.96 standard errors), median and its inter-quartile band.
+    confidence band (mean +- t standard errors, ``t = t.ppf(0.975, n - 1)`` for ``n`` trials), median and
+    its inter-quartile band.
 
     Trials that stopped early keep their last value (curves end at ``budget`` or at the longest trial).
     Regret is in percentage points of validation accuracy. Columns: benchmark, algorithm, query (1-based),
@@ -38,7 +49,7 @@ def curves(df: pd.DataFrame, optima: dict[str, float], budget: int | None = None
         sem = np.nanstd(M, axis=0, ddof=1) / np.sqrt(np.maximum(n, 1)) if len(trials) > 1 else np.zeros(L)
         out.append(pd.DataFrame({
             "benchmark": bench, "algorithm": algo, "query": np.arange(1, L + 1), "n_trials": n,
-            "mean": mean, "lo": mean - 1.96 * sem, "hi": mean + 1.96 * sem,
+            "mean": mean, "lo": mean - t_factor(n) * sem, "hi": mean + t_factor(n) * sem,
             "median": np.nanmedian(M, axis=0), "q25": np.nanquantile(M, 0.25, axis=0),
             "q75": np.nanquantile(M, 0.75, axis=0),
         }))
@@ -70,7 +81,7 @@ def curves_time(df: pd.DataFrame, optima: dict[str, float], n_points: int = 120)
     answer), the regret of the best value each trial had found by then (multi-fidelity rows count at their
     epoch's value, as in NAS-Bench-x11). A trial that stopped keeps its last value. Columns: benchmark,
     algorithm, sim_time (s), sim_hours, n_trials, mean, lo, hi
-    (95% interval of the mean), median, q25, q75.
+    (95% interval of the mean, Student-t factor as in ``curves``), median, q25, q75.
     """
     df = best_so_far(df)
     out = []
@@ -103,7 +114,7 @@ def curves_time(df: pd.DataFrame, optima: dict[str, float], n_points: int = 120)
                 q25, q75 = np.nanquantile(M, 0.25, axis=0), np.nanquantile(M, 0.75, axis=0)
         out.append(pd.DataFrame({
             "benchmark": bench, "algorithm": algo, "sim_time": grid, "sim_hours": grid / 3600.0, "n_trials": n,
-            "mean": mean, "lo": mean - 1.96 * sem, "hi": mean + 1.96 * sem, "median": med, "q25": q25, "q75": q75,
+            "mean": mean, "lo": mean - t_factor(n) * sem, "hi": mean + t_factor(n) * sem, "median": med, "q25": q25, "q75": q75,
         }))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
@@ -113,15 +124,17 @@ LINTHRESH = 0.1
 
 
 def plot(curve_df: pd.DataFrame, path: str, stat: str = "mean", log: bool = True, x: str | None = None,
-         notes: dict | None = None) -> str:
+         notes: dict | None = None, multi_fidelity: bool = False) -> str:
     """Regret curves with bands, one panel per benchmark, written as a PNG (matplotlib, Agg).
 
-    ``stat="mean"``: the band is the 95% interval of the mean (mean +- 1.96 standard errors);
+    ``stat="mean"``: the band is the 95% interval of the mean (mean +- t standard errors, Student-t factor
+    for the number of trials); curves and bands are drawn as steps (best-so-far changes at a query);
     ``"median"``: the inter-quartile range; the legend says which. ``x``: ``"query"`` (the default for
     ``curves``) or ``"sim_hours"`` (simulated GPU hours, for ``curves_time``). ``log=True`` draws the regret
     on a symmetric-log axis, linear below ``LINTHRESH`` percentage points, so a regret of exactly zero
     (the optimum found) is drawn instead of dropped; the axis label says so. Regret is in percentage points
-    of validation accuracy. ``notes`` (benchmark -> text) are appended to panel titles.
+    of validation accuracy. ``notes`` (benchmark -> text) are appended to panel titles. ``multi_fidelity``:
+    the query axis counts evaluations, promotions (a cell trained further) included, and says so.
     """
     import matplotlib
 
@@ -145,9 +158,10 @@ def plot(curve_df: pd.DataFrame, path: str, stat: str = "mean", log: bool = True
             if not len(g):
                 continue
             xs = g[x].to_numpy()
-            line, = ax.plot(xs, g[stat].to_numpy(), label=f"{algo} ({int(g['n_trials'].max())} trials)")
+            line, = ax.plot(xs, g[stat].to_numpy(), drawstyle="steps-post",
+                            label=f"{algo} ({int(g['n_trials'].max())} trials)")
             ax.fill_between(xs, np.maximum(g[lo].to_numpy(), 0.0), g[hi].to_numpy(), color=line.get_color(),
-                            alpha=0.2, linewidth=0)
+                            alpha=0.2, linewidth=0, step="post")
         handles, labels = ax.get_legend_handles_labels()
         handles.append(Patch(facecolor="grey", alpha=0.3, label=f"shaded: {band}"))
         if log:
@@ -157,7 +171,7 @@ def plot(curve_df: pd.DataFrame, path: str, stat: str = "mean", log: bool = True
             ax.set_xscale("log")
             ax.set_xlabel("simulated training time (GPU hours, log scale)")
         else:
-            ax.set_xlabel("queries (cells evaluated)")
+            ax.set_xlabel("evaluations (incl. promotions)" if multi_fidelity else "queries (cells evaluated)")
         scale = f"; symlog, linear below {LINTHRESH:g}" if log else ""
         ax.set_ylabel(f"{stat} validation regret\n(percentage points{scale})")
         ax.set_title(f"{bench} ({notes[bench]})" if notes and bench in notes else bench)

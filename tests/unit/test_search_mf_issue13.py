@@ -17,3 +17,32 @@ def test_time_budget_overshoot_is_at_most_the_last_charge_and_the_next_query_is_
     assert oracle.time_used - h["cost"][-1] < oracle.time_budget  # the last row started below the budget
     with pytest.raises(BudgetExhausted):
         oracle(bench.space.sample(1, seed=123), epoch=30)
+
+
+def test_best_full_is_the_best_cell_at_the_final_epoch_not_a_low_fidelity_value():
+    bench = SyntheticCurveBenchmark(max_epoch=30)
+    opt = make("successive_halving", bench.space, seed=0, max_epoch=30, min_epoch=2)
+    oracle = Oracle(bench)
+    cells = opt.ask(9)
+    opt.tell(cells, oracle(cells, epoch=opt.epochs_of(cells)))
+    assert opt.best_full() is None  # only the first rung so far
+    assert opt.best_epoch() == opt.epochs_[0] < 30
+    run(opt, Oracle(bench, budget=30))
+    cell, value = opt.best_full()
+    ep = opt.epochs_
+    assert value == opt.values_[ep == 30].max()
+    assert float(bench.query(cell)[0]) == pytest.approx(value)
+
+
+def test_cli_search_headline_says_surrogate_and_epoch_of_a_low_fidelity_best():
+    from click.testing import CliRunner
+
+    from fastnas.cli import main
+
+    r = CliRunner().invoke(main, ["search", "hyperband", "--benchmark", "nb301", "--budget", "3", "--seed", "0",
+                                  "-p", "eta=2.5", "--quiet"])
+    assert r.exit_code == 0, r.output
+    line = r.output.splitlines()[1]
+    assert line.startswith("best surrogate validation accuracy ")
+    assert "(no cell trained to the final epoch 98)" in line and " at epoch 98 " not in line
+    assert "validation accuracy:" not in r.output
