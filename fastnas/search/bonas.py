@@ -3,8 +3,10 @@ BONAS", NeurIPS; official code pipilurj/BONAS, ``BO_tools/runner.py`` + ``BO_too
 
 Each round after ``n_init`` random cells: retrain the surrogate on every told cell (the official runner
 retrains the GCN and the regression head after every batch of queries: ``retrain_NN`` then ``retrain_LR``),
-draw a fresh pool of ``n_candidates`` random unseen cells (``RandomSampler.sample``; the runner's default
-pool is 1,000), score the pool by expected improvement in the head's logit space
+draw a fresh pool of ``n_candidates`` random unseen cells (``RandomSampler.sample``; 1,000 = the default
+``generate_num`` of the code's ``Runner`` class; the official entry point ``BOGCN_opendomain.py`` passes
+``settings.py``'s ``generate_num=100`` with 100 queried per round, i.e. no selection within a pool; with
+10 per round fastnas keeps 1,000 so that EI chooses 1 in 100, and the recorded figures use it), score the pool by expected improvement in the head's logit space
 (``Optimizer.get_ei``: ``gamma = (mu - max logit(y)) / s``, ``EI = s (gamma Phi(gamma) + phi(gamma))``) and
 query the ``n`` best.
 

@@ -4,8 +4,15 @@ The population is the ``population`` most recently *told* cells (the oldest dies
 one tournament: ``tournament`` members are drawn from the population -- with replacement when
 ``replace=True`` (naszilla / NASLib: P 30, S 10, with replacement; the defaults here) or without (the
 NAS-Bench-101 notebook: P 50, S 10) -- and the best one is mutated (``space.mutate``, rate
-``mutation_rate``) until the child is new up to isomorphism. Until the population is full, proposals are
-random cells.
+``mutation_rate``) until the child is new up to isomorphism.
+
+Start: by default (``n_init=None``) the first ``population`` proposals are random cells, as NASLib's
+``RegularizedEvolution`` (``optimizers/discrete/re``: random architectures while ``epoch <
+population_size``). ``n_init=10`` starts as naszilla's ``evolution_search``: 10 random cells, then
+tournaments among all told cells while the population grows. naszilla removes the oldest member once the
+population reaches ``population_size`` *after* appending the child, so its tournaments see at most
+``population_size - 1`` cells: ``n_init=10, population=29`` reproduces naszilla's defaults (30). naszilla
+does not re-mutate a child already queried; here children are new up to isomorphism.
 """
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ class RegularizedEvolution(Optimizer):
 
     name = "evolution"
     batch_size = 1
-    _defaults = {"population": 30, "tournament": 10, "replace": True, "mutation_rate": 1.0}
+    _defaults = {"population": 30, "tournament": 10, "replace": True, "mutation_rate": 1.0, "n_init": None}
 
     def _validate_params(self) -> None:
         p = self.params
@@ -36,12 +43,15 @@ class RegularizedEvolution(Optimizer):
             raise ValueError("tournament > population needs replace=True")
         if not isinstance(p["replace"], (bool, np.bool_)):
             raise ValueError("replace must be True or False")
+        if p["n_init"] is not None and int(p["n_init"]) < 1:
+            raise ValueError(f"n_init must be None or >= 1, got {p['n_init']!r}")
 
     def _propose(self, n: int):
         P = int(self.params["population"])
         S = int(self.params["tournament"])
         # initial population: random cells (counting those already asked but not told)
-        n_init = max(0, min(n, P - self.n_told - self.pending))
+        n0 = P if self.params["n_init"] is None else int(self.params["n_init"])
+        n_init = max(0, min(n, n0 - self.n_told - self.pending))
         parts = []
         if n_init:
             parts.append(self._random_fresh(n_init))

@@ -1,8 +1,12 @@
-"""Bayesian optimisation with an exact Gaussian process and a graph-distance kernel (NASBOT-style,
-Kandasamy et al. 2018; the "BO with GP" baseline of the BANANAS paper).
+"""Bayesian optimisation with an exact Gaussian process and a graph-distance kernel (a plain baseline in
+the spirit of the "BO with GP" of the BANANAS paper; not NASBOT: see ``nasbot``).
 
 The GP (``fastnas.predictors.gp``) uses k = exp(-d / l), d the L1 distance between one-hot adjacency
-encodings (differing edges/operations); expected improvement over mutations of the best cells.
+encodings (differing edges/operations); expected improvement over mutations of the 5 best cells.
+
+naszilla's ``gp_bayesopt_search`` differs: its acquisition is UCB (``am_str='mygpdistmat_ucb'``) optimised
+over random candidate cells (``opt_str='rand'``, ``max_iter=200``), with its own distance kernel
+(``ls=3, alpha=1.5``) and posterior sampling (``nwarmup=500``); one cell per iteration.
 """
 from __future__ import annotations
 

@@ -3,8 +3,14 @@
 Start at the best of ``n_init`` random cells; evaluate the neighbours of the current centre (every valid
 single edit, ``space.neighbors``) in random order. ``mode="first"``: move to the first neighbour that
 improves on the centre; ``mode="full"``: evaluate the whole neighbourhood, then move to its best cell if
-it improves. At a local optimum, restart from a random cell (queried, then it is the centre).
-Cells already asked are skipped (deduplication up to isomorphism).
+it improves. At a local optimum, restart: query ``n_restart`` new random cells and make the best the
+centre. Cells already asked are skipped (deduplication up to isomorphism).
+
+References: naszilla's ``local_search`` moves by first improvement (``query_full_nbhd=False``, its
+default) and restarts from the best of ``num_init`` = 10 new random cells: ``mode="first",
+n_restart=10``. NASLib's ``LocalSearch`` (``optimizers/discrete/ls``) evaluates the whole neighbourhood
+before moving and restarts from one random cell: ``mode="full", n_restart=1``. The defaults here
+(``mode="first", n_restart=1``) mix the two: naszilla's moves, NASLib's one-cell restart.
 """
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ class LocalSearch(Optimizer):
 
     name = "local_search"
     batch_size = 1
-    _defaults = {"n_init": 10, "mode": "first"}
+    _defaults = {"n_init": 10, "mode": "first", "n_restart": 1}
 
     def __init__(self, space, seed=None, **params):
         super().__init__(space, seed=seed, **params)
@@ -40,6 +46,8 @@ class LocalSearch(Optimizer):
             raise ValueError(f"mode must be 'first' or 'full', got {self.params['mode']!r}")
         if int(self.params["n_init"]) < 1:
             raise ValueError("n_init must be >= 1")
+        if int(self.params["n_restart"]) < 1:
+            raise ValueError("n_restart must be >= 1")
 
     def _set_center(self, idx: int) -> None:
         self._center = int(idx)
@@ -55,9 +63,10 @@ class LocalSearch(Optimizer):
                 self._set_center(int(np.argmax(self._y)))
             return
         if self._restart_at >= 0:
-            if self.n_told > self._restart_at and self.pending == 0:
+            if self.n_told >= self._restart_at + int(self.params["n_restart"]) and self.pending == 0:
+                block = np.arange(self._restart_at, self.n_told)
                 self._restart_at = -1
-                self._set_center(self.n_told - 1)
+                self._set_center(int(block[np.argmax(self._y[block])]))
             return
         if self.params["mode"] == "first":
             better = new[self._y[new] > self._y[self._center]]
@@ -82,7 +91,8 @@ class LocalSearch(Optimizer):
             k = max(0, int(self.params["n_init"]) - self.n_told - self.pending)
             return self._random_fresh(k) if k else self.space.cells_type.empty(0)
         if self._restart_at >= 0:
-            return self._random_fresh(1) if self.pending == 0 else self.space.cells_type.empty(0)
+            k = int(self.params["n_restart"]) - (self.n_told - self._restart_at) - self.pending
+            return self._random_fresh(min(max(n, 1), k)) if k > 0 else self.space.cells_type.empty(0)
         self._queue = self._fresh(self._queue)
         if not len(self._queue):
             if self.pending:
