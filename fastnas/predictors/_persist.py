@@ -151,12 +151,19 @@ def save_predictor(pred, path) -> None:
 
 
 def load_predictor(path):
-    with np.load(os.fspath(path), allow_pickle=False) as z:
-        if "__header__" not in z.files:
-            raise ValueError(f"{path} is not a fastnas predictor file")
-        header = json.loads(z["__header__"].tobytes().decode())
-        if header.get("format") != _FORMAT:
-            raise ValueError(f"{path}: unsupported format {header.get('format')!r}")
-        names = json.loads(z["__names__"].tobytes().decode())
-        arrays = {k: z[v] for k, v in names.items()}
+    try:
+        with np.load(os.fspath(path), allow_pickle=False) as z:
+            if "__header__" not in z.files:
+                raise ValueError(f"{path} is not a fastnas predictor file")
+            header = json.loads(z["__header__"].tobytes().decode())
+            if header.get("format") != _FORMAT:
+                raise ValueError(f"{path}: unsupported format {header.get('format')!r}")
+            names = json.loads(z["__names__"].tobytes().decode())
+            arrays = {k: z[v] for k, v in names.items()}
+    except ValueError as exc:
+        # numpy refuses object arrays with advice to load with pickles enabled: never pass that on
+        if "pickle" not in str(exc).lower():
+            raise
+        raise ValueError(f"{path}: not a predictor file written by Predictor.save (fastnas reads only .npz files "
+                         "of plain numeric arrays, never pickles)") from None
     return _build(header["predictor"], arrays)

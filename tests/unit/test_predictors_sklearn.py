@@ -174,3 +174,12 @@ def test_cells_still_encoded_with_the_space():
     assert m.n_features_in_ == F.shape[1]
     np.testing.assert_allclose(m.predict(cells), make("blr").fit(F, y).predict(F), rtol=1e-12)
     assert m.score(cells, y) == pytest.approx(r2_score(y, m.predict(cells)))
+
+
+def test_load_refuses_object_arrays_without_unsafe_advice(tmp_path):
+    # a file holding a pickled object array must be refused without echoing numpy's allow_pickle advice
+    p = tmp_path / "evil.npz"
+    np.savez(p, __header__=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ValueError) as err:
+        Predictor.load(p)
+    assert "allow_pickle" not in str(err.value) and "never pickles" in str(err.value)
