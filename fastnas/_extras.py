@@ -29,7 +29,7 @@ EXTRAS: dict[str, str] = {
 #: dependencies; tests/unit/test_extras.py fits every other model-based predictor with the extras blocked)
 PREDICTOR_NEEDS: dict[str, str] = {
     "xgb": "xgboost", "lgb": "lightgbm",
-    "mlp": "torch", "bananas": "torch", "gcn": "torch", "bonas": "torch", "dngo": "torch", "seminas": "torch",
+    "mlp": "torch", "bananas": "torch", "gcn": "torch", "gcn_wen": "torch", "bonas": "torch", "bonas_gcn": "torch", "dngo": "torch", "seminas": "torch",
     "nao": "torch", "omni_seminas": "torch", "bohamiann": "torch", "var_sparse_gp": "torch", "zc_live": "torch",
 }
 

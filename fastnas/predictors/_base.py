@@ -114,17 +114,23 @@ class Predictor(RegressorMixin, BaseEstimator):
 
     # -- public API -------------------------------------------------------------------------
     def fit(self, X, y):
-        """Fit on features (N, d) or ``Cells`` and targets (N,); returns ``self``."""
-        F, y = self._check_xy(X, y)
+        """Fit on features (N, d) or ``Cells`` and targets (N,); returns ``self``. A fit that raises
+        leaves the predictor unfitted (``predict`` then raises ``NotFittedError``)."""
         try:
+            F, y = self._check_xy(X, y)
             self._fit(F, y)
-        except ModuleNotFoundError as exc:  # an optional dependency: name the extra that installs it
-            from .._extras import missing_extra
+        except BaseException as exc:
+            # validate_data set n_features_in_ before the failure: without this, check_is_fitted would pass
+            # and predict would fail on whichever learned attribute the failed fit never set
+            for k in ("n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(k, None)
+            if isinstance(exc, ModuleNotFoundError):  # an optional dependency: name the extra that installs it
+                from .._extras import missing_extra
 
-            err = missing_extra(exc, type(self).__name__)
-            if err is None:
-                raise
-            raise err from exc
+                err = missing_extra(exc, type(self).__name__)
+                if err is not None:
+                    raise err from exc
+            raise
         return self
 
     def _check_fitted(self, F):

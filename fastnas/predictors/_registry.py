@@ -19,6 +19,8 @@ PREDICTORS: dict[str, tuple[str, str, str]] = {
     "bananas": ("fastnas.predictors.mlp", "MLPEnsemble", "model-based"),
     "gcn": ("fastnas.predictors.gcn", "GCNPredictor", "model-based"),
     "bonas": ("fastnas.predictors.bonas", "BONAS", "model-based"),
+    "gcn_wen": ("fastnas.predictors.gcn", "NeuralPredictorGCN", "model-based"),
+    "bonas_gcn": ("fastnas.predictors.bonas_gcn", "BONASGCN", "model-based"),
     "seminas": ("fastnas.predictors.seminas", "SemiNAS", "model-based"),
     "gp_wl": ("fastnas.predictors.gp_wl", "GPWL", "model-based"),
     "bohamiann": ("fastnas.predictors.bohamiann", "BOHAMIANN", "model-based"),
@@ -77,7 +79,9 @@ def make(name: str, preset: str | None = None, **params):
     name : a registered name (``PREDICTORS``).
     preset : None (each class's own defaults, from its paper) or a name in
         ``fastnas.predictors.presets.PRESETS`` (``"white2021"``: NASLib's settings used by White et al.
-        2021). Explicit ``params`` override the preset.
+        2021; under it some names run the model White et al. ran, ``presets.SUBSTITUTES``: ``gcn`` ->
+        ``gcn_wen``, ``bonas`` -> ``bonas_gcn``, ``lce`` -> ``lce_m``, ``sotl_ema`` -> ``sotl_ema_naslib``).
+        Explicit ``params`` override the preset.
     **params : constructor keyword arguments.
 
     Raises
@@ -99,9 +103,9 @@ def make(name: str, preset: str | None = None, **params):
     >>> make("blr", seed=3)
     BayesianLinearRegression()
     """
-    from .presets import preset_params
+    from .presets import preset_name, preset_params
 
-    cls = _get(name)
+    cls = _get(preset_name(name, preset))  # a preset may run another class under this name (SUBSTITUTES)
     params = {**preset_params(name, preset), **params}
     if "seed" in params and "seed" not in cls._get_param_names():
         params = {k: v for k, v in params.items() if k != "seed"}  # deterministic: nothing to seed

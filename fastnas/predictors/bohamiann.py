@@ -20,8 +20,12 @@ mdecay M^-1 - lr^4)``, ``theta <- theta + momentum``. A sample of the weights is
 ``keep_every`` steps after ``num_burn_in_steps``; the prediction mixes the samples: mean of the means,
 variance = variance of the means + mean noise variance.
 
-Defaults are pybnn's (13,000 steps, 3,000 burn-in, keep every 100, lr 1e-2, mdecay 0.05, batch 20);
-the ``white2021`` preset uses NASLib's 100 steps / 10 burn-in / keep every 5.
+The sampler defaults are pybnn's (13,000 steps, 3,000 burn-in, keep every 100, lr 1e-2, mdecay 0.05,
+batch 20); the ``white2021`` preset uses NASLib's 100 steps / 10 burn-in / keep every 5. Two differences
+from pybnn remain (in ``presets.DEVIATIONS`` too): inputs are used as given, while pybnn's default
+``normalize_input=True`` standardises every feature by the training mean and std (targets are
+standardised in both); and each pass over the shuffled data drops its last partial minibatch (a new
+permutation starts when fewer than ``batch_size`` points are left), while pybnn's data loader keeps it.
 """
 from __future__ import annotations
 

@@ -211,6 +211,10 @@ class NeuralPredictorGCN(Predictor):
     space, encoding : used when given ``Cells``
     hidden, n_layers, linear_hidden, dropout : network (144, 4, 128, 0.1)
     lr, weight_decay, epochs, batch_size : training (1e-4, 3e-4, 300, 7)
+    accumulate_grad : False (default: gradients zeroed before every step, as the original
+        ultmaster/neuralpredictor.pytorch training). True reproduces NASLib's ``gcn.py``, whose training loop
+        never calls ``optimizer.zero_grad()``: every Adam step then uses the sum of all gradients since the
+        start of training (White et al. 2021 ran that code; the ``white2021`` preset sets it).
     seed : int, numpy Generator or None
     n_threads : torch threads during fit/predict
 
@@ -231,7 +235,8 @@ class NeuralPredictorGCN(Predictor):
     min_train_size = 2
 
     def __init__(self, *, space=None, encoding="gcn", hidden=144, n_layers=4, linear_hidden=128, dropout=0.1,
-                 lr=1e-4, weight_decay=3e-4, epochs=300, batch_size=7, seed=None, n_threads=1):
+                 lr=1e-4, weight_decay=3e-4, epochs=300, batch_size=7, accumulate_grad=False, seed=None,
+                 n_threads=1):
         self.space = space
         self.encoding = encoding
         self.hidden = hidden
@@ -242,6 +247,7 @@ class NeuralPredictorGCN(Predictor):
         self.weight_decay = weight_decay
         self.epochs = epochs
         self.batch_size = batch_size
+        self.accumulate_grad = accumulate_grad
         self.seed = seed
         self.n_threads = n_threads
 
@@ -332,7 +338,8 @@ class NeuralPredictorGCN(Predictor):
                     idx = perm[s:s + bs]
                     pred = self._forward(torch, params, ops[idx], P[idx], Pinv[idx], nv[idx], gen)
                     loss = ((pred - Y[idx]) ** 2).mean()
-                    opt.zero_grad()
+                    if not self.accumulate_grad:  # NASLib's gcn.py never zeroes (accumulate_grad=True)
+                        opt.zero_grad()
                     loss.backward()
                     opt.step()
         self.weights_ = [q.detach().numpy().copy() for q in params]

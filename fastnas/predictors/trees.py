@@ -159,7 +159,9 @@ class NGBoost(Predictor):
 
 
 class XGBoost(Predictor):
-    """Gradient-boosted trees (XGBoost, ``hist`` method, one thread).
+    """Gradient-boosted trees (XGBoost, one thread; ``tree_method`` ``"hist"`` by default, ``"exact"`` under
+    the ``white2021`` preset: NASLib leaves it unset, and the xgboost 1.x of 2021 then used the exact
+    method on data of this size).
 
     Examples
     --------
@@ -171,13 +173,14 @@ class XGBoost(Predictor):
 
     def __init__(self, *, n_estimators: int = 500, learning_rate: float = 0.1, max_depth: int = 6,
                  min_child_weight: float = 1.0, colsample_bytree: float = 1.0, subsample: float = 1.0,
-                 space=None, encoding: str = "adjacency", seed=0):
+                 tree_method: str = "hist", space=None, encoding: str = "adjacency", seed=0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_depth = max_depth
         self.min_child_weight = min_child_weight
         self.colsample_bytree = colsample_bytree
         self.subsample = subsample
+        self.tree_method = tree_method
         self.space = space
         self.encoding = encoding
         self.seed = seed
@@ -188,7 +191,7 @@ class XGBoost(Predictor):
         params = {
             "objective": "reg:squarederror", "eta": self.learning_rate, "max_depth": self.max_depth,
             "min_child_weight": self.min_child_weight, "colsample_bytree": self.colsample_bytree,
-            "subsample": self.subsample, "seed": _seed32(self.seed), "nthread": 1, "tree_method": "hist",
+            "subsample": self.subsample, "seed": _seed32(self.seed), "nthread": 1, "tree_method": self.tree_method,
             "verbosity": 0,
         }
         self._booster = xgb.train(params, xgb.DMatrix(F, label=y), num_boost_round=self.n_estimators)
@@ -210,7 +213,9 @@ class XGBoost(Predictor):
 
 
 class LightGBM(Predictor):
-    """Gradient-boosted trees (LightGBM, one thread).
+    """Gradient-boosted trees (LightGBM, one thread). ``bagging_freq`` (default 1) and ``min_data_in_bin``
+    (default 1, so that tiny training sets still get bins) are LightGBM parameters; the ``white2021`` preset
+    sets NASLib's ``bagging_freq=5`` and LightGBM's own ``min_data_in_bin=3`` (NASLib does not set it).
 
     Examples
     --------
@@ -222,13 +227,15 @@ class LightGBM(Predictor):
 
     def __init__(self, *, n_estimators: int = 500, learning_rate: float = 0.05, num_leaves: int = 31,
                  min_data_in_leaf: int = 2, feature_fraction: float = 0.9, bagging_fraction: float = 0.8,
-                 space=None, encoding: str = "adjacency", seed=0):
+                 bagging_freq: int = 1, min_data_in_bin: int = 1, space=None, encoding: str = "adjacency", seed=0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_data_in_leaf = min_data_in_leaf
         self.feature_fraction = feature_fraction
         self.bagging_fraction = bagging_fraction
+        self.bagging_freq = bagging_freq
+        self.min_data_in_bin = min_data_in_bin
         self.space = space
         self.encoding = encoding
         self.seed = seed
@@ -238,9 +245,9 @@ class LightGBM(Predictor):
 
         params = {
             "objective": "regression", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
-            "min_data_in_leaf": self.min_data_in_leaf, "min_data_in_bin": 1,
+            "min_data_in_leaf": self.min_data_in_leaf, "min_data_in_bin": self.min_data_in_bin,
             "feature_fraction": self.feature_fraction, "bagging_fraction": self.bagging_fraction,
-            "bagging_freq": 1, "seed": _seed32(self.seed), "deterministic": True, "num_threads": 1,
+            "bagging_freq": self.bagging_freq, "seed": _seed32(self.seed), "deterministic": True, "num_threads": 1,
             "verbose": -1,
         }
         self._booster = lgb.train(params, lgb.Dataset(F, label=y, params={"verbose": -1}),

@@ -82,6 +82,8 @@ def check_predictor(predictor, n_train: int = 60, n_test: int = 40, n_features: 
 STRUCTURED_INPUT: dict[str, str] = {
     "GCNPredictor": "flat gcn graph rows [node features, adjacency]",
     "BONAS": "flat gcn graph rows [node features, adjacency] and accuracy targets in [0, 100]",
+    "NeuralPredictorGCN": "flat gcn graph rows [node features, adjacency]",
+    "BONASGCN": "flat gcn graph rows [node features, adjacency]",
     "NAO": "integer token sequences (N, L)",
     "SemiNAS": "integer token sequences (N, L)",
     "GPWL": "NB201 Cells or (adjacency, labels) graph pairs",
