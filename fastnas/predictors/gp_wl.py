@@ -154,6 +154,10 @@ class GPWL(Predictor):
     target_transform : "log_error" (accuracies in percent -> log(1 - acc/100)) or "none".
     empty_value : prediction for a cell whose graph is empty (left out of training).
     space : the cells' space (NB201) when ``fit``/``predict`` receive ``Cells``.
+    normalize : True (default, the paper's kernel): ``k(a, b) / sqrt(k(a, a) k(b, b))``. False: the raw sum
+        over the WL levels, as NASLib's ``GraphGP``, which calls ``WeisfeilerLehman.fit_transform`` (no
+        normalisation) on the training graphs and on training + test graphs; the ``white2021`` preset sets
+        it. The prior variance of a test cell is then its raw ``k(x, x)``.
 
     Examples
     --------
@@ -170,7 +174,7 @@ class GPWL(Predictor):
 
     def __init__(self, *, h="auto", max_h: int = 3, optimal_assignment: bool = True, noise: float = 1e-3,
                  optimize_noise: bool = True, max_noise: float = 0.1, noise_steps: int = 200,
-                 target_transform: str = "log_error", empty_value: float = 0.0, space=None):
+                 target_transform: str = "log_error", empty_value: float = 0.0, space=None, normalize: bool = True):
         self.h = h
         self.max_h = max_h
         self.optimal_assignment = optimal_assignment
@@ -181,6 +185,7 @@ class GPWL(Predictor):
         self.target_transform = target_transform
         self.empty_value = empty_value
         self.space = space
+        self.normalize = normalize
 
     # -- inputs ----------------------------------------------------------------------------------
     def _graphs(self, X) -> list:
@@ -208,7 +213,8 @@ class GPWL(Predictor):
         raise ValueError(f"target_transform must be 'log_error' or 'none', got {self.target_transform!r}")
 
     def _gram(self, fa, fb, sa, sb):
-        return wl_kernel(fa, fb, self.optimal_assignment) / np.sqrt(np.outer(sa, sb))
+        K = wl_kernel(fa, fb, self.optimal_assignment)
+        return K / np.sqrt(np.outer(sa, sb)) if self.normalize else K
 
     # -- fit / predict ---------------------------------------------------------------------------
     def fit(self, X, y):
@@ -271,7 +277,8 @@ class GPWL(Predictor):
         s = _self_k(f, self.optimal_assignment)
         Ks = self._gram(self.train_features_, f, self.train_self_k_, s)
         mu = Ks.T @ self.alpha_
-        var = np.maximum(1.0 + self.noise_ - np.sum(Ks * cho_solve(self.chol_, Ks), axis=0), self.noise_)
+        kss = 1.0 if self.normalize else s  # k(x, x): 1 for the normalised kernel
+        var = np.maximum(kss + self.noise_ - np.sum(Ks * cho_solve(self.chol_, Ks), axis=0), self.noise_)
         mean_t = mu * self.y_std_ + self.y_mean_
         std_t = np.sqrt(var) * self.y_std_
         if self.target_transform == "log_error":

@@ -111,3 +111,41 @@ def test_lce_m_prior_bound_is_naslibs_100_on_fractions():
     # mmf(x) = alpha - (alpha - beta) / (1 + (kappa x)^delta): increasing, tends to alpha
     P = np.array([[5.0, 0.1, 1.0, 2.0], [99.0, 0.1, 1.0, 2.0], [101.0, 0.1, 1.0, 2.0], [-1.0, 0.1, 1.0, 2.0]])
     assert comb.model_prior(0, P).tolist() == [0.0, 0.0, -np.inf, -np.inf]
+
+
+def test_gp_wl_raw_kernel_as_naslib_graphgp():
+    """white2021's GP-WL uses the raw WL sum (NASLib's fit_transform): predictions equal a GP written by hand
+    on the raw kernel of an independent WL count; the default (normalised) kernel gives other predictions."""
+    from fastnas.predictors.gp_wl import GPWL, nb201_graph
+    from fastnas.spaces import get_space
+
+    sp = get_space("nb201")
+    cells = sp.sample(16, seed=5)
+    y = 60 + 5.0 * (cells.ops == 3).sum(1) + 2.0 * (cells.ops == 2).sum(1)
+    assert make("gp_wl", preset="white2021").normalize is False and GPWL().normalize is True
+    kw = dict(h=1, optimal_assignment=True, optimize_noise=False, noise=1e-2, target_transform="none", space=sp)
+    m = GPWL(normalize=False, **kw).fit(cells[:12], y[:12])
+    mean, std = m.predict(cells[12:], return_std=True)
+
+    # independent: WL label counts (h = 0, 1) by explicit signatures over each node's successors (grakel's
+    # edge dictionary), histogram intersection, no normalisation
+    graphs = [nb201_graph(o) for o in cells.ops]
+    assert all(len(lab) for _, lab in graphs)
+    feats = []
+    for succ, lab in graphs:
+        f = {}
+        for v in lab:
+            f[("0", lab[v])] = f.get(("0", lab[v]), 0) + 1
+            sig = ("1", lab[v] + "|" + ",".join(sorted(lab[u] for u in succ[v])))
+            f[sig] = f.get(sig, 0) + 1
+        feats.append(f)
+    K = np.array([[sum(min(a[k], b[k]) for k in set(a) & set(b)) for b in feats] for a in feats], dtype=float)
+    t = y[:12]
+    mu, sd = t.mean(), t.std(ddof=1)
+    Ktr, Ks, kss = K[:12, :12], K[:12, 12:], np.diag(K)[12:]
+    A = np.linalg.solve(Ktr + 1e-2 * np.eye(12), np.column_stack([(t - mu) / sd, Ks]))
+    want_mean = Ks.T @ A[:, 0] * sd + mu
+    want_std = np.sqrt(np.maximum(kss + 1e-2 - np.sum(Ks * A[:, 1:], axis=0), 1e-2)) * sd
+    np.testing.assert_allclose(mean, want_mean, rtol=1e-8)
+    np.testing.assert_allclose(std, want_std, rtol=1e-8)
+    assert not np.allclose(GPWL(**kw).fit(cells[:12], y[:12]).predict(cells[12:]), mean)
