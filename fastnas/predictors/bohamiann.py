@@ -20,12 +20,14 @@ mdecay M^-1 - lr^4)``, ``theta <- theta + momentum``. A sample of the weights is
 ``keep_every`` steps after ``num_burn_in_steps``; the prediction mixes the samples: mean of the means,
 variance = variance of the means + mean noise variance.
 
-The sampler defaults are pybnn's (13,000 steps, 3,000 burn-in, keep every 100, lr 1e-2, mdecay 0.05,
-batch 20); the ``white2021`` preset uses NASLib's 100 steps / 10 burn-in / keep every 5. Two differences
-from pybnn remain (in ``presets.DEVIATIONS`` too): inputs are used as given, while pybnn's default
-``normalize_input=True`` standardises every feature by the training mean and std (targets are
-standardised in both); and each pass over the shuffled data drops its last partial minibatch (a new
-permutation starts when fewer than ``batch_size`` points are left), while pybnn's data loader keeps it.
+The sampler defaults are pybnn's (13,000 steps, 3,000 burn-in, keep every 100, mdecay 0.05, batch 20;
+lr 1e-2 as pybnn's ``train_and_evaluate``, whose ``train`` alone defaults to 1e-5); the ``white2021`` preset uses NASLib's 100 steps / 10 burn-in / keep every 5. One difference
+from pybnn's defaults remains: inputs are used as given, while pybnn's default ``normalize_input=True``
+standardises every feature by the training mean and std (targets are
+standardised in both; NASLib's wrapper also passes ``normalize_input=False``, so the ``white2021`` preset
+matches it). As pybnn, each shuffled pass keeps its last partial minibatch, and a weight sample is kept after
+update ``s + 1`` for ``s > num_burn_in_steps`` with ``(s - num_burn_in_steps) % keep_every == 0`` (pybnn's
+0-based step counter; 17 samples with NASLib's 100 / 10 / 5).
 """
 from __future__ import annotations
 
@@ -142,7 +144,7 @@ class BOHAMIANN(Predictor):
             order, pos = rng.permutation(N), 0
             samples = []
             for step in range(1, int(self.num_steps) + 1):
-                if pos + bs > N:
+                if pos >= N:  # a new shuffled pass; the last batch of a pass may be partial (pybnn's DataLoader)
                     order, pos = rng.permutation(N), 0
                 idx = torch.as_tensor(order[pos:pos + bs])
                 pos += bs
@@ -157,7 +159,10 @@ class BOHAMIANN(Predictor):
                         sghmc_step(p, mom, gr * N, tau, g, v, lr=float(self.lr), mdecay=float(self.mdecay),
                                    burn_in=step <= int(self.num_burn_in_steps),
                                    noise=torch.randn(p.shape, generator=gen, dtype=torch.float64))
-                if step > int(self.num_burn_in_steps) and step % int(self.keep_every) == 0:
+                # pybnn counts steps from 0: it keeps after update s + 1 when s > burn-in and
+                # (s - burn-in) % keep_every == 0
+                s_py, burn = step - 1, int(self.num_burn_in_steps)
+                if s_py > burn and (s_py - burn) % int(self.keep_every) == 0:
                     samples.append([p.detach().numpy().copy() for p in params])
         if not samples:
             samples.append([p.detach().numpy().copy() for p in params])

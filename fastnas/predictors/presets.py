@@ -51,7 +51,9 @@ WHITE2021: dict[str, dict] = {
     "blr": {"encoding": "adjacency"},
     # bnn/dngo.py on adjacency_one_hot (pybnn DNGO defaults: 50-50-50 tanh basis)
     "dngo": {"encoding": "adjacency", "hidden": (50, 50, 50)},
-    # bnn/bohamiann.py + bnn_base.py: adaptive SGHMC, num_steps 100, burn-in 10, keep_every 5, lr 1e-2
+    # bnn/bohamiann.py + bnn_base.py: adaptive SGHMC, num_steps 100, burn-in 10, keep_every 5, lr 1e-2,
+    # pybnn Bohamiann(normalize_input=False, normalize_output=True) (fastnas: inputs as given, targets
+    # standardised; partial minibatches and pybnn's sample-keeping rule as pybnn)
     "bohamiann": {"encoding": "adjacency", "num_steps": 100, "num_burn_in_steps": 10, "keep_every": 5,
                   "lr": 1e-2},
     # trees/random_forest.py (copied from NB301): 116 trees, max_features 0.1706, min_samples_leaf 2
@@ -135,8 +137,6 @@ DEVIATIONS: dict[str, str] = {
     "stack": "not in White et al. 2021 (a fastnas ensemble); the preset sets nothing",
     "gp_wl": "the raw kernel as NASLib (normalize=False), but the noise is fitted by a bounded scalar search "
              "instead of NASLib's 200 Adam steps on the same objective",
-    "bohamiann": "pybnn/NASLib standardise the inputs (normalize_input=True) and keep each pass's last partial "
-                 "minibatch; fastnas uses the inputs as given and drops the partial minibatch",
     "lgb": "NASLib standardises the targets before LightGBM (predictions are affine-equivalent); otherwise none",
 }
 

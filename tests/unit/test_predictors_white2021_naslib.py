@@ -149,3 +149,21 @@ def test_gp_wl_raw_kernel_as_naslib_graphgp():
     np.testing.assert_allclose(mean, want_mean, rtol=1e-8)
     np.testing.assert_allclose(std, want_std, rtol=1e-8)
     assert not np.allclose(GPWL(**kw).fit(cells[:12], y[:12]).predict(cells[12:]), mean)
+
+
+def test_bohamiann_minibatches_and_kept_samples_as_pybnn():
+    """pybnn's DataLoader keeps each pass's partial last batch; its 0-based step counter keeps a sample after
+    steps 15, 20, ..., 95 with NASLib's 100 steps / burn-in 10 / keep every 5: 17 samples."""
+    pytest.importorskip("torch")
+    from fastnas.predictors.bohamiann import BOHAMIANN
+
+    X = np.random.default_rng(0).random((30, 4))
+    y = X.sum(1)
+    m = BOHAMIANN(num_steps=100, num_burn_in_steps=10, keep_every=5, batch_size=20, hidden=(8, 8), seed=0)
+    sizes = []
+    fwd = m._forward
+    m._forward = lambda params, x: (sizes.append(len(x)), fwd(params, x))[1]
+    m.fit(X, y)
+    train_sizes = sizes[:100]  # the fit's steps (predictions come after)
+    assert train_sizes[:4] == [20, 10, 20, 10] and sum(train_sizes[:2]) == 30
+    assert len(m.samples_) == 17
