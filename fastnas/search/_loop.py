@@ -85,6 +85,10 @@ def run(opt: Optimizer, oracle, batch_size: int | None = None, progress: bool = 
         if bar is not None:
             bar.close()
     opt.stop_reason_ = oracle.stop_reason = reason
+    why = getattr(opt, "run_warning", None)
+    why = why() if callable(why) else None
+    if why:  # e.g. an LCE search that never continued a candidate: the run ended but did not search
+        warnings.warn(why, RuntimeWarning, stacklevel=2)
     return opt
 
 

@@ -14,9 +14,11 @@ predictor's training set); cells stopped early stay in the history with their pa
 
 x11's defaults for NAS-Bench-311 (DARTS): ``fidelity=20``, ``top_n_percent=0.2`` (NB201: 0.5).
 
-Deviations: x11 fits its parametric ensemble by MCMC (``ParametricEnsemble.mcmc``, N=10 samples);
-``fastnas.predictors.lce.LCE`` fits each model by least squares and weighs models by likelihood (see its
-docstring), and a non-finite prediction stops the cell (x11 uses a random guess in [0, 1), which has
+Deviations: x11's extrapolator is NASLib's ``ParametricEnsemble`` (11 models, each an L-BFGS-B ML fit,
+equal weights 1/11, then ``mcmc(N=10)``: ten Metropolis steps); ``fastnas.predictors.lce.LCE``
+(``lce_fast``) fits 5 models by least squares and weighs them by likelihood (see its docstring). On NB301 it
+under-predicts, so few or no candidates are continued; ``n_continued_``/``n_stopped_`` count the decisions
+and ``run`` warns (``run_warning``) when none was continued, and a non-finite prediction stops the cell (x11 uses a random guess in [0, 1), which has
 the same effect on percent accuracies). Epochs are 1-based: the curve value at epoch ``extrapolation``
 is compared with the prediction for that epoch.
 """
@@ -42,6 +44,8 @@ class _LCEOptimizer(MultiFidelityOptimizer):
         self._queue = space.cells_type.empty(0)  # cells to finish (train to max_epoch)
         self._info: list[float] = []  # fully trained cells: value at the extrapolation epoch
         self._partial: set[int] = set()  # keys asked at `fidelity` and not decided yet
+        self.n_continued_ = 0  # partially trained cells whose training LCE continued to max_epoch
+        self.n_stopped_ = 0  # partially trained cells stopped at `fidelity`
 
     def _inner_params(self) -> dict:
         return {k: self.params[k] for k in self.inner_cls._defaults if k in self.params}
@@ -115,6 +119,8 @@ class _LCEOptimizer(MultiFidelityOptimizer):
         topk = info[-int(len(info) * float(self.params["top_n_percent"])):]  # x11's slice, [-0:] = all
         bar = float(topk.min()) if len(topk) else -np.inf
         go = [j for j, v in zip(part, pred.tolist()) if np.isfinite(v) and v > bar]
+        self.n_continued_ += len(go)
+        self.n_stopped_ += len(part) - len(go)
         for j in part:
             self._partial.discard(keys[j])
             if j not in go:
@@ -129,7 +135,18 @@ class _LCEOptimizer(MultiFidelityOptimizer):
             "queue": {k: v.copy() for k, v in self._queue.arrays().items()},
             "info": np.array(self._info, dtype=np.float64),
             "partial": np.array(sorted(self._partial), dtype=np.uint64),
+            "decisions": np.array([self.n_continued_, self.n_stopped_], dtype=np.int64),
         }
+
+    def run_warning(self) -> str | None:
+        """Why the run may not have searched (``run`` warns with it): every partially trained cell was
+        stopped, so the wrapped algorithm learned from its first fully trained cells only."""
+        if self.n_stopped_ and not self.n_continued_:
+            return (f"{self.name}: LCE stopped all {self.n_stopped_} partially trained cells at epoch "
+                    f"{self.params['fidelity']} and continued none, so the wrapped {self.inner_name} learned only "
+                    f"from its first {self._n_full_init()} fully trained cells (the extrapolation never beat the "
+                    f"top {float(self.params['top_n_percent']):g} of them; see docs/search.md)")
+        return None
 
     def _load_extra_state(self, state: dict) -> None:
         self._inner = self.inner_cls(self.space, seed=0, **self._inner_params()).load_state_dict(state["inner"])
@@ -138,6 +155,8 @@ class _LCEOptimizer(MultiFidelityOptimizer):
             else self.space.cells_type.empty(0)
         self._info = np.asarray(state["info"], dtype=np.float64).tolist()
         self._partial = set(np.asarray(state["partial"], dtype=np.uint64).tolist())
+        d = np.asarray(state.get("decisions", np.zeros(2)), dtype=np.int64).tolist()
+        self.n_continued_, self.n_stopped_ = int(d[0]), int(d[1])
 
 
 def _evolution_cls():
@@ -166,6 +185,7 @@ class EvolutionLCE(_LCEOptimizer):
     """
 
     name = "evolution_lce"
+    inner_name = "evolution"
     inner_cls = _evolution_cls()
     _defaults = {**_LCEOptimizer._lce_common, **inner_cls._defaults}
     batch_size = 1
@@ -187,6 +207,7 @@ class BANANASLCE(_LCEOptimizer):
     """
 
     name = "bananas_lce"
+    inner_name = "bananas"
     inner_cls = _bananas_cls()
     _defaults = {**_LCEOptimizer._lce_common, **inner_cls._defaults}
     batch_size = 10

@@ -46,3 +46,29 @@ def test_cli_search_headline_says_surrogate_and_epoch_of_a_low_fidelity_best():
     assert line.startswith("best surrogate validation accuracy ")
     assert "(no cell trained to the final epoch 98)" in line and " at epoch 98 " not in line
     assert "validation accuracy:" not in r.output
+
+
+@pytest.mark.parametrize("name,kw", [("evolution_lce", {"population": 10, "tournament": 3}),
+                                     ("bananas_lce", {"n_init": 10})])
+def test_lce_searches_continue_candidates_and_the_wrapped_search_learns_from_them(name, kw):
+    import warnings
+
+    bench = SyntheticCurveBenchmark(max_epoch=30)
+    opt = make(name, bench.space, seed=0, fidelity=10, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no "continued none" warning
+        run(opt, Oracle(bench, time_budget=12 * 3600.0))
+    assert opt.n_continued_ > 0 and opt.n_stopped_ > 0
+    inner = opt._inner
+    assert 10 < inner.n_told <= 10 + opt.n_continued_  # the initial cells + continued ones (none stopped)
+    first = set(inner._key(inner.cells_[:10]).tolist())
+    assert not set(inner._key(inner.cells_[10:]).tolist()) & first  # the population took in new cells
+    assert (opt.epochs_ == 30).sum() == inner.n_told
+
+
+def test_lce_search_that_never_continues_a_candidate_warns():
+    bench = SyntheticCurveBenchmark(max_epoch=30)
+    opt = make("evolution_lce", bench.space, seed=0, fidelity=1, population=10, tournament=3)
+    with pytest.warns(RuntimeWarning, match="continued none"):
+        run(opt, Oracle(bench, time_budget=2 * 3600.0))
+    assert opt.n_continued_ == 0 and opt.n_stopped_ > 0
