@@ -366,6 +366,12 @@ class Oracle:
         """
         if self.max_epoch is None or not callable(getattr(self._benchmark, "curves", None)):
             raise ValueError("this benchmark has no learning curves")
+        if isinstance(epochs, (bool, np.bool_)) or not isinstance(epochs, (int, np.integer)):
+            raise TypeError(f"epochs is the last epoch of the curve (one int: the curve covers 1..epochs), "
+                            f"got {epochs!r}")
+        if not 1 <= int(epochs) <= self.max_epoch:
+            raise ValueError(f"epochs must be in 1..{self.max_epoch} (the curve covers epochs 1..epochs), "
+                             f"got {epochs}")
         epochs = int(epochs)
         got = self.trained_epoch(cells)
         short = np.flatnonzero(got < epochs)

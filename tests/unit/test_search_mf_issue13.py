@@ -72,3 +72,16 @@ def test_lce_search_that_never_continues_a_candidate_warns():
     with pytest.warns(RuntimeWarning, match="continued none"):
         run(opt, Oracle(bench, time_budget=2 * 3600.0))
     assert opt.n_continued_ == 0 and opt.n_stopped_ > 0
+
+
+def test_oracle_curves_refuses_a_list_or_a_zero_epoch_with_a_clear_error():
+    bench = SyntheticCurveBenchmark(max_epoch=30)
+    oracle = Oracle(bench)
+    cells = bench.space.sample(2, seed=0)
+    oracle(cells, epoch=10)
+    with pytest.raises(TypeError, match="one int"):
+        oracle.curves(cells, [5, 50])
+    for bad in (0, -1, 31):
+        with pytest.raises(ValueError, match="1..30"):
+            oracle.curves(cells, bad)
+    assert oracle.curves(cells, np.int64(10)).shape == (2, 10)
