@@ -472,7 +472,18 @@ def simulate_cmd(config_path, algorithms, benchmarks, trials, budget, seed, back
 
     _algorithms(cfg["algorithms"])  # unknown names: one-line error before --out is touched
     _writable_dir(cfg["out"], "--out")  # before the run, not after it
-    res = simulate(progress=not quiet, **cfg)
+    try:
+        res = simulate(progress=not quiet, **cfg)
+    except KeyboardInterrupt:
+        import glob
+
+        trials = cfg.get("trials", 10)
+        n_trials = len(trials) if isinstance(trials, list) else int(trials)
+        total = len(cfg["algorithms"]) * len(cfg["benchmarks"]) * n_trials
+        kept = len(glob.glob(os.path.join(cfg["out"], "trials", "*.parquet")))
+        click.echo(f"interrupted: {kept} of {total} trials finished and kept in {cfg['out']}; rerun the same "
+                   "command to resume (only the missing trials run)", err=True)
+        raise SystemExit(130) from None
     table = res.table()
     header = res.header()
     if header:

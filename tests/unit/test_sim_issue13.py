@@ -73,3 +73,22 @@ def test_cli_search_save_into_an_existing_unwritable_folder_fails_before_the_run
     r = CliRunner().invoke(main, ["search", "random", "--budget", "5", "--quiet", "--save", "/proc/s.npz"])
     assert r.exit_code == 2 and "not writable" in r.output
     assert "best" not in r.output  # refused before the search
+
+
+def test_cli_simulate_ctrl_c_says_how_many_trials_were_kept_and_how_to_resume(tmp_path, monkeypatch):
+    import fastnas.sim
+
+    out = tmp_path / "run"
+
+    def interrupted(**cfg):  # two trials finish, then Ctrl-C
+        os.makedirs(out / "trials")
+        for i in range(2):
+            (out / "trials" / f"t{i}.parquet").write_bytes(b"")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fastnas.sim, "simulate", interrupted)
+    r = CliRunner().invoke(main, ["simulate", "--algorithms", "random,evolution", "--trials", "2", "--budget", "5",
+                                  "--out", str(out), "--quiet"])
+    assert r.exit_code == 130
+    assert "interrupted: 2 of 4 trials finished and kept in" in r.output
+    assert "rerun the same command to resume" in r.output
