@@ -38,7 +38,7 @@ def convert(path, kind: str = "auto", root=None, *, progress: bool = True, **opt
 
 def parse_cells(bench, texts):
     """Cells of ``bench``'s space from command-line text: NB201 arch strings or official indices; NB101 specs
-    as JSON ``{"matrix": [[...]], "ops": [...]}``."""
+    as JSON ``{"matrix": [[...]], "ops": [...]}``; DARTS (NB301) NAS-Bench-Suite-Zero keys."""
     import json
 
     import numpy as np
@@ -65,4 +65,6 @@ def parse_cells(bench, texts):
             except (ValueError, KeyError, TypeError) as exc:
                 raise ValueError(f"NB101 cells are JSON specs with 'matrix' and 'ops', got {t!r}") from exc
         return space.from_specs(mats, ops)
+    if space.name == "darts":  # NB301: NAS-Bench-Suite-Zero keys "[[(0, 3), (1, 5), ...], [...]]"
+        return space.from_zc_keys(list(texts))
     raise ValueError(f"the CLI cannot parse cells of space {space.name!r}; use the Python API")

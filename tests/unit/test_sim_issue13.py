@@ -92,3 +92,19 @@ def test_cli_simulate_ctrl_c_says_how_many_trials_were_kept_and_how_to_resume(tm
     assert r.exit_code == 130
     assert "interrupted: 2 of 4 trials finished and kept in" in r.output
     assert "rerun the same command to resume" in r.output
+
+
+def test_cli_query_nb301_takes_suite_zero_keys():
+    from fastnas.nasbench import load
+
+    key = "[[(0, 0), (1, 5), (1, 1), (0, 1), (1, 3), (0, 3), (1, 3), (3, 2)], [(1, 0), (0, 2), (1, 3), (0, 3), " \
+          "(3, 0), (0, 1), (2, 0), (3, 6)]]"
+    bench = load("nb301")
+    want = float(bench.query(bench.space.from_zc_keys([key]), epoch=50)[0])
+    r = CliRunner().invoke(main, ["query", "nb301", key, "--epoch", "50"])
+    assert r.exit_code == 0, r.output
+    value, text = r.output.strip().split("\t")
+    assert float(value) == pytest.approx(want, rel=1e-5) and text == key
+    r = CliRunner().invoke(main, ["query", "nb301", "[[(0, 9)]]"])
+    assert r.exit_code == 1 and "malformed NAS-Bench-301 key" in r.output
+    assert len(r.output.strip().splitlines()) == 1
