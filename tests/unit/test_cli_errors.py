@@ -178,8 +178,13 @@ def test_query_seed_on_a_static_metric_is_refused():
 def test_search_parameters_name_the_problem():
     _one_error_line(_run("search", "evolution", "-p", "population=abc", "--budget", "5", "--quiet"),
                     "parameter 'population' must be a number", "got 'abc'")
+    # the listed names are the optimizer's real parameters (its declared defaults, not a hard-coded copy)
+    from fastnas.search.evolution import RegularizedEvolution
+
+    names = sorted(RegularizedEvolution._defaults)
+    assert {"population", "tournament"} <= set(names)
     _one_error_line(_run("search", "evolution", "-p", "foo=1", "--budget", "5", "--quiet"),
-                    "valid: mutation_rate, population, replace, tournament")
+                    "valid: " + ", ".join(names))
     line = _one_error_line(_run("search", "random", "-p", "foo=1", "--budget", "5", "--quiet"),
                            "RandomSearch takes no parameters")
     assert not line.rstrip().endswith("valid:")
