@@ -121,8 +121,9 @@ class NAO(Predictor):
                        grad_bound=float(self.grad_bound), rng=rng)
 
     def fit(self, X, y):
-        import torch
+        from .._extras import require
 
+        torch = require("torch", type(self).__name__)  # MissingExtraError naming pip install "fastnas[torch]"
         self._check_params()
         self._last_X = X
         T, y = self._xy(X, y)

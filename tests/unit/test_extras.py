@@ -52,7 +52,9 @@ for n in sorted(P.PREDICTORS):
 out["fit_unlisted"] = fits
 from fastnas.predictors.trees import XGBoost
 from fastnas.predictors.dngo import DNGO
-out["direct"] = {c.__name__: error_of(lambda c=c: c().fit(X, y)) for c in (XGBoost, DNGO)}
+from fastnas.predictors.nao import NAO
+from fastnas.predictors.seminas import SemiNAS
+out["direct"] = {c.__name__: error_of(lambda c=c: c().fit(X, y)) for c in (XGBoost, DNGO, NAO, SemiNAS)}
 out["imports"] = {m: error_of(lambda m=m: importlib.import_module(m))
                   for m in ("fastnas.zerocost", "fastnas.train", "fastnas.automl")}
 out["attr"] = {a: error_of(lambda a=a: getattr(fastnas, a)) for a in ("zerocost", "train", "automl")}
@@ -121,7 +123,8 @@ def test_features_needing_an_extra_name_it(no_extras):
     assert make["xgb"][2] == f"predictor 'xgb' needs xgboost: {BOOST}"
     assert no_extras["direct"]["XGBoost"][:2] == ["MissingExtraError", True]  # the class used directly, too
     assert no_extras["direct"]["XGBoost"][2] == f"XGBoost needs xgboost, which is not installed: {BOOST}"
-    assert no_extras["direct"]["DNGO"][0] == "MissingExtraError" and TORCH in no_extras["direct"]["DNGO"][2]
+    for cls in ("DNGO", "NAO", "SemiNAS"):  # classes that override fit, used directly
+        assert no_extras["direct"][cls][0] == "MissingExtraError" and TORCH in no_extras["direct"][cls][2], cls
     for what in ("imports", "attr"):
         for mod, err in no_extras[what].items():
             assert err[0] == "MissingExtraError" and err[1] and TORCH in err[2], (mod, err)
