@@ -161,7 +161,13 @@ def _processes(parts, n_workers) -> Iterator[tuple[str, dict]]:
                         msg = r.recv()
                     except (EOFError, OSError):
                         p = readers.pop(r)
-                        p.join(timeout=1.0)
+                        r.close()
+                        p.join(timeout=5.0)
+                        if p.exitcode == 0:  # ran out of chunks and returned: every message it sent was read
+                            if not readers and remaining:
+                                raise RuntimeError(f"simulation workers finished with {remaining} trials "
+                                                   "unanswered (internal error)") from None
+                            continue
                         raise RuntimeError(
                             f"simulation worker {p.name} died (exit code {p.exitcode}, e.g. killed for memory); "
                             "finished trials are kept: rerun with the same out folder to resume") from None

@@ -207,3 +207,13 @@ def test_plot_keeps_zero_regret_and_labels_the_band(serial, tmp_path, monkeypatc
     summary.plot(c, str(tmp_path / "m.png"), stat="median")
     texts = [t.get_text() for t in captured["fig"].axes[0].get_legend().get_texts()]
     assert "shaded: inter-quartile range" in texts
+
+
+def test_processes_worker_that_runs_out_of_work_is_not_a_crash(bench, tmp_path):
+    # one slow trial (BANANAS) and one fast (random) on two workers: the fast worker runs out of chunks and exits
+    # normally while the other still runs; that EOF is not a dead worker (it was reported as one)
+    algos = [("bananas", {}), "random"]
+    res = simulate(algos, [bench], trials=1, budget=60, seed=7, progress=False, backend="processes",
+                   n_workers=2, chunk_size=1, out=str(tmp_path / "early"))
+    ser = simulate(algos, [bench], trials=1, budget=60, seed=7, progress=False)
+    _same(ser.df, res.df)
