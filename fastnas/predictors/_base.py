@@ -31,6 +31,20 @@ def flatten_gcn(enc) -> tuple[np.ndarray, int | None]:
     return np.asarray(enc, dtype=np.float64), None
 
 
+class GraphEncoded:
+    """Mixin for predictors that read a space's ``gcn`` encoding (put it before :class:`Predictor` in the
+    bases): ``Cells`` are encoded with ``space``/``encoding`` and flattened by :func:`flatten_gcn` (NB101's
+    dict encoding remembers its vertex count in ``_enc_nodes``); anything else goes to ``Predictor``."""
+
+    def _features(self, X) -> np.ndarray:
+        if isinstance(X, Cells) and self.space is not None:
+            F, V = flatten_gcn(self.space.encode(X, self.encoding))
+            if V is not None:
+                self._enc_nodes = V
+            return super()._features(F)
+        return super()._features(X)
+
+
 class Predictor(RegressorMixin, BaseEstimator):
     """Base predictor: a scikit-learn regressor (``RegressorMixin`` + ``BaseEstimator``: regressor tags,
     ``score`` = R^2, ``clone``, ``get_params``/``set_params``). Subclasses implement ``_fit(F, y)`` and

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._rng import as_generator
-from ._base import Predictor, flatten_gcn
+from ._base import GraphEncoded, Predictor
 from .gcn import infer_layout
 
 
@@ -103,7 +103,7 @@ def evidence_blr(Phi: np.ndarray, t: np.ndarray, alpha0: float = 1e-5, beta0: fl
     return m, (Q * d) @ Q.T, beta, alpha, int(max_iter)
 
 
-class BONAS(Predictor):
+class BONAS(GraphEncoded, Predictor):
     """BONAS surrogate: GCN with a global node + evidence BLR in logit space (see the module docstring).
 
     Parameters
@@ -150,16 +150,6 @@ class BONAS(Predictor):
         self.target_transform = target_transform
         self.seed = seed
         self.n_threads = n_threads
-
-    def _features(self, X) -> np.ndarray:
-        from ..spaces._cells import Cells
-
-        if isinstance(X, Cells) and self.space is not None:
-            F, V = flatten_gcn(self.space.encode(X, self.encoding))
-            if V is not None:
-                self._enc_nodes = V
-            return super()._features(F)
-        return super()._features(X)
 
     # -- graphs ----------------------------------------------------------------------------------
     def _graphs(self, F: np.ndarray):

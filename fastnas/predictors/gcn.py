@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._rng import base_seed
-from ._base import Predictor, flatten_gcn  # noqa: F401 (flatten_gcn re-exported)
+from ._base import GraphEncoded, Predictor, flatten_gcn  # noqa: F401 (flatten_gcn re-exported)
 from .mlp import _torch
 
 
@@ -45,7 +45,7 @@ def infer_layout(F: np.ndarray) -> tuple[int, int]:
     raise ValueError(f"cannot infer the number of nodes from {d} gcn features; pass n_nodes")
 
 
-class GCNPredictor(Predictor):
+class GCNPredictor(GraphEncoded, Predictor):
     """Dense GCN regressor (see the module docstring).
 
     Parameters
@@ -67,16 +67,6 @@ class GCNPredictor(Predictor):
 
     has_uncertainty = False
     min_train_size = 2
-
-    def _features(self, X) -> np.ndarray:
-        from ..spaces._cells import Cells
-
-        if isinstance(X, Cells) and self.space is not None:
-            F, V = flatten_gcn(self.space.encode(X, self.encoding))
-            if V is not None:
-                self._enc_nodes = V
-            return super()._features(F)
-        return super()._features(X)
 
     def __init__(self, *, space=None, encoding="gcn", n_nodes=None, n_graphs=None, hidden=64, n_layers=4, lr=1e-3,
                  epochs=100, batch_size=32, weight_decay=0.0, seed=None, n_threads=1):
@@ -189,7 +179,7 @@ class GCNPredictor(Predictor):
         self.y_mean_, self.y_scale_ = float(state["y_mean_"]), float(state["y_scale_"])
 
 
-class NeuralPredictorGCN(Predictor):
+class NeuralPredictorGCN(GraphEncoded, Predictor):
     """The GCN of the Neural Predictor (Wen et al. 2020, "Neural predictor for neural architecture search",
     ECCV), as written in ultmaster/neuralpredictor.pytorch and used by naszilla (``gcn/model.py``,
     ``gcn/train_gcn.py``) and NASLib (the ``gcn`` predictor).
@@ -250,16 +240,6 @@ class NeuralPredictorGCN(Predictor):
         self.accumulate_grad = accumulate_grad
         self.seed = seed
         self.n_threads = n_threads
-
-    def _features(self, X) -> np.ndarray:
-        from ..spaces._cells import Cells
-
-        if isinstance(X, Cells) and self.space is not None:
-            F, V = flatten_gcn(self.space.encode(X, self.encoding))
-            if V is not None:
-                self._enc_nodes = V
-            return super()._features(F)
-        return super()._features(X)
 
     def _graphs(self, F):
         """(ops (N, V, F), P (N, V, V), P_inv (N, V, V), n_vertices (N,)) float32."""
@@ -365,7 +345,7 @@ class NeuralPredictorGCN(Predictor):
         self.y_mean_, self.y_scale_ = float(state["y_mean_"]), float(state["y_scale_"])
 
 
-class GINPredictor(Predictor):
+class GINPredictor(GraphEncoded, Predictor):
     """NPENAS-NP's graph neural predictor (Wei et al. 2022, "NPENAS: neural predictor guided evolution for
     neural architecture search", IEEE TNNLS; official code auroua/NPENASv1, ``nas_lib/models/gin_predictor.py``
     and ``nas_lib/eigen/trainer_predictor.py``).
@@ -410,16 +390,6 @@ class GINPredictor(Predictor):
         self.target_offset = target_offset
         self.seed = seed
         self.n_threads = n_threads
-
-    def _features(self, X) -> np.ndarray:
-        from ..spaces._cells import Cells
-
-        if isinstance(X, Cells) and self.space is not None:
-            F, V = flatten_gcn(self.space.encode(X, self.encoding))
-            if V is not None:
-                self._enc_nodes = V
-            return super()._features(F)
-        return super()._features(X)
 
     def _graphs(self, F):
         """Rows with g graphs (DARTS: normal and reduction cell) become one block-diagonal graph."""
