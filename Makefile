@@ -17,7 +17,7 @@ $(PY):
 # torch is pinned to the local CPU wheel (never a range: that would pull a multi-GB CUDA build).
 $(STAMP): $(PY) $(SOURCES)
 	$(PIP) install "torch==2.13.0"
-	$(PIP) install -e ".[test,torch,boost,ray,benchdata,nb301]"
+	$(PIP) install -e ".[test,torch,boost,ray,benchdata,nb301,nasbot]"
 	$(PY) -c "import fastnas._core"
 	touch $(STAMP)
 
