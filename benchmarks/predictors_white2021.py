@@ -5,7 +5,13 @@ cifar10-valid data; the figures of benchmarks/README.md.
     .venv/bin/python benchmarks/predictors_white2021.py run --out /tmp/w21 --names gp,rf --seeds 10
     .venv/bin/python benchmarks/predictors_white2021.py plot --out /tmp/w21
 
-``run`` writes one parquet per predictor (``<out>/<name>.parquet``) so a partial run keeps what finished.
+``run`` writes one parquet per predictor (``<out>/<name>.parquet``) so a partial run keeps what finished; with
+``--per-seed`` one per (predictor, seed) (``<out>/<name>/seed<k>.parquet``), seeds round-robin over the
+predictors, resumable, ``--deadline HH:MM`` (UTC) starts nothing new after that time:
+
+    .venv/bin/python benchmarks/predictors_white2021.py run --out /tmp/w21b --names bonas,gcn --seeds 10 --per-seed
+    .venv/bin/python benchmarks/predictors_white2021.py plot --out /tmp/w21b --also /tmp/w21
+
 Protocol: 200 random test cells per seed, nested training sets from the rest at log-spaced sizes 5..1000
 (``evaluate``'s defaults); OMNI and OMNI-SemiNAS need the jacov score, so they run on the 724-cell
 NAS-Bench-Suite-Zero subset (sizes up to the 524 cells left after the test set).
@@ -25,39 +31,80 @@ FAMILY_STYLE = {"gp": "GP", "sparse_gp": "GP", "var_sparse_gp": "GP", "gp_wl": "
                 "omni_seminas": "hybrid"}
 
 
-def run(names, out: Path, seeds: int, sizes):
-    from fastnas.nasbench import load, load_zc
-    from fastnas.predictors import EvalData, evaluate, make
+def _data(name, bench, cache):
+    from fastnas.nasbench import load_zc
+    from fastnas.predictors import EvalData
+
+    if name in HYBRID:
+        if "zc" not in cache:
+            cache["zc"] = EvalData.from_zc_table(load_zc("nb201", "cifar10"), bench, name="nb201/cifar10-valid zc")
+        return cache["zc"]
+    if "full" not in cache:
+        cache["full"] = EvalData.from_benchmark(bench, name="nb201/cifar10-valid")
+    return cache["full"]
+
+
+def run(names, out: Path, seeds: int, sizes, per_seed: bool = False, deadline: float | None = None):
+    """One parquet per predictor (``<out>/<name>.parquet``), or with ``per_seed`` one per (predictor, seed)
+    (``<out>/<name>/seed<k>.parquet``, seeds taken round-robin over the predictors and skipped when their file
+    exists, so an interrupted run resumes and a deadline leaves balanced seed counts)."""
+    from fastnas.nasbench import load
+    from fastnas.predictors import evaluate, make
 
     bench = load("nb201", dataset="cifar10-valid")
-    full = zc = None
-    for name in names:
-        if name in HYBRID:
-            zc = zc or EvalData.from_zc_table(load_zc("nb201", "cifar10"), bench, name="nb201/cifar10-valid zc")
-            data = zc
-        else:
-            full = full or EvalData.from_benchmark(bench, name="nb201/cifar10-valid")
-            data = full
+    cache: dict = {}
+
+    def one(name, trial_ids, path):
+        data = _data(name, bench, cache)
         pool = len(data) - 200
         sz = None if sizes is None else [s for s in sizes if s <= pool]
         t0 = time.time()
         df = evaluate({name: make(name, preset="white2021", space=bench.space)}, data, train_sizes=sz, test_size=200,
-                      seeds=seeds, progress=True)
+                      seeds=trial_ids, progress=True)
         df["wall_s"] = time.time() - t0
-        df.to_parquet(out / f"{name}.parquet", index=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        df.to_parquet(path, index=False)
         errs = df[df["error"] != ""]
-        print(f"{name}: {time.time() - t0:.0f} s, {len(df)} rows, {len(errs)} errors", flush=True)
+        print(f"{path}: {time.time() - t0:.0f} s, {len(df)} rows, {len(errs)} errors", flush=True)
+
+    if not per_seed:
+        for name in names:
+            one(name, seeds, out / f"{name}.parquet")
+        return
+    for k in range(seeds):
+        for name in names:
+            path = out / name / f"seed{k}.parquet"
+            if path.exists():
+                continue
+            if deadline is not None and time.time() > deadline:
+                print(f"deadline reached; stopped before {name} seed {k}", flush=True)
+                return
+            one(name, [k], path)
 
 
-def plot(out: Path):
+def _frames(outs):
+    """Per predictor, the results of the last ``--out`` folder that holds it (flat or per-seed layout)."""
+    import pandas as pd
+
+    by_name = {}
+    for out in outs:
+        for p in sorted(out.glob("*.parquet")):
+            by_name[p.stem] = [p]
+        for d in sorted(x for x in out.iterdir() if x.is_dir()):
+            files = sorted(d.glob("seed*.parquet"))
+            if files:
+                by_name[d.name] = files
+    return [pd.read_parquet(f) for files in by_name.values() for f in files]
+
+
+def plot(out: Path, more=()):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    frames = [pd.read_parquet(p) for p in sorted(out.glob("*.parquet"))]
-    df = pd.concat(frames, ignore_index=True)
+    df = pd.concat(_frames([Path(m) for m in more] + [out]), ignore_index=True)
     ok = df[df["error"] == ""]
     g = ok.groupby(["predictor", "train_size"])["kendall_tau"].agg(["mean", "std", "count"]).reset_index()
     g.to_csv(out / "white2021_tau.csv", index=False)
@@ -93,14 +140,24 @@ def main() -> None:
     ap.add_argument("--names", default=",".join(MODEL_BASED + HYBRID))
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--sizes", default=None, help="comma-separated (default: log-spaced 5..1000)")
+    ap.add_argument("--per-seed", action="store_true", help="one resumable parquet per (predictor, seed)")
+    ap.add_argument("--deadline", default=None, help="HH:MM UTC: start no new (predictor, seed) after it")
+    ap.add_argument("--also", default="", help="plot: comma-separated older --out folders; --out overrides them")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.what == "run":
         sizes = None if args.sizes is None else [int(s) for s in args.sizes.split(",")]
-        run([n for n in args.names.split(",") if n], out, args.seeds, sizes)
+        end = None
+        if args.deadline:
+            import datetime as dt
+
+            h, m = (int(x) for x in args.deadline.split(":"))
+            now = dt.datetime.now(dt.timezone.utc)
+            end = now.replace(hour=h, minute=m, second=0, microsecond=0).timestamp()
+        run([n for n in args.names.split(",") if n], out, args.seeds, sizes, per_seed=args.per_seed, deadline=end)
     else:
-        plot(out)
+        plot(out, [a for a in args.also.split(",") if a])
 
 
 if __name__ == "__main__":
