@@ -3,8 +3,10 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <optional>
 #include <string>
 
+#include "arrays.hpp"
 #include "bindings.hpp"
 #include "lookup.hpp"
 #include "lookup_crc32c.hpp"
@@ -24,7 +26,7 @@ py::array_t<T, py::array::c_style> need(py::handle h, const char* name, int ndim
     if (a.ndim() != ndim)
         throw py::value_error(std::string(name) + ": expected " + std::to_string(ndim) + " dimensions, got " +
                               std::to_string(a.ndim()));
-    return py::array_t<T, py::array::c_style>::ensure(a);
+    return contiguous<T>(a);
 }
 
 py::array_t<std::int64_t> lookup_table(py::handle keys_h) {
@@ -68,7 +70,8 @@ py::tuple lookup_query(py::handle keys_h, bool dense, py::handle table_h, py::ha
         const std::uint64_t* Q = q.data();
         double* O = out.mutable_data();
         std::int64_t* R = rows.mutable_data();
-        py::gil_scoped_release release;
+        std::optional<py::gil_scoped_release> release;
+        if (m >= 256) release.emplace();  // releasing costs more than a few lookups (one-cell queries)
         bad = fastnas::lookup::query(K, n, dense, T, mt, V, s, S, Q, m, seed, base, O, R);
     }
     if (bad >= 0 && rows.data()[bad] == -2)

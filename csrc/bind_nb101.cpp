@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "arrays.hpp"
 #include "bindings.hpp"
 #include "nb101.hpp"
 
@@ -34,7 +35,7 @@ py::array_t<T, py::array::c_style> need(py::handle h, const char* name, std::vec
     for (std::size_t k = 0; k < tail.size(); ++k)
         if (a.shape(static_cast<py::ssize_t>(k + 1)) != tail[k])
             throw py::value_error(std::string(name) + ": wrong shape");
-    return py::array_t<T, py::array::c_style>::ensure(a);
+    return contiguous<T>(a);
 }
 
 struct Rows {
@@ -166,9 +167,11 @@ void register_nb101(py::module_& m) {
                 }
             }
             if (bad_form >= 0) malformed(r, bad_form);
-            return py::make_tuple(out.m, out.o, out.n, valid);
+            // the rows go straight into a batch: read-only views (see arrays.hpp)
+            return py::make_tuple(frozen(out.m), frozen(out.o), frozen(out.n), valid);
         },
-        "Pruned rows (disconnected rows unchanged) and the validity flag.");
+        "Pruned rows (disconnected rows unchanged; matrix, ops, n_vertices as read-only views) and the "
+        "validity flag.");
 
     m.def("nb101_is_valid", [](py::handle matrix, py::handle ops, py::handle nv) {
         Rows r = rows(matrix, ops, nv, false);
@@ -337,7 +340,7 @@ void register_nb101(py::module_& m) {
         py::array_t<std::uint8_t> out(std::vector<py::ssize_t>{r.N, k});
         auto* o = out.mutable_data();
         {
-            py::gil_scoped_release nogil;
+            NoGilIf nogil(r.N >= kNoGilRows);
             for (py::ssize_t i = 0; i < r.N; ++i) nb::path_encode(r.graph(i), k, o + static_cast<py::ssize_t>(k) * i);
         }
         return out;

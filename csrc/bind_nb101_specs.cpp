@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "arrays.hpp"
 #include "bindings.hpp"
 
 namespace py = pybind11;
@@ -103,10 +104,10 @@ void register_nb101_specs(py::module_& m) {
                 }
                 V[i] = static_cast<std::uint8_t>(v);
             }
-            return py::make_tuple(mo, oo, vo);
+            return py::make_tuple(frozen(mo), frozen(oo), frozen(vo));  // read-only views: they become a batch
         },
         py::arg("matrices"), py::arg("ops"),
-        "Parse lists of nasbench specs into (matrix, ops, n_vertices); None when any row needs the Python "
+        "Parse lists of nasbench specs into (matrix, ops, n_vertices) read-only views; None when any row needs the Python "
         "parser (it raises the error naming the row).");
 }
 

@@ -2,9 +2,11 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "arrays.hpp"
 #include "bindings.hpp"
 #include "nb201.hpp"
 
@@ -26,7 +28,9 @@ I8 checked_ops(const py::handle& obj) {
         throw py::value_error("ops must have dtype int8, got " + std::string(py::str(a.dtype())));
     if (a.ndim() != 2 || a.shape(1) != nb::kEdges)
         throw py::value_error("ops must have shape (N, 6), got " + std::string(py::str(py::tuple(a.attr("shape")))));
-    I8 c = I8::ensure(a);
+    // an int8 array already C-contiguous (a batch's ops) is used as it is: no conversion call
+    I8 c = py::detail::check_flags(a.ptr(), py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_) ? py::reinterpret_borrow<I8>(a)
+                                                                                           : I8::ensure(a);
     const std::ptrdiff_t bad = nb::first_bad_row(c.data(), static_cast<std::size_t>(c.shape(0)));
     if (bad >= 0) {
         std::string row;
@@ -78,7 +82,8 @@ void register_nb201(py::module_& m) {
         py::ssize_t bad = -1;
         int err = 0;
         {
-            py::gil_scoped_release nogil;
+            std::optional<py::gil_scoped_release> nogil;
+            if (n >= 256) nogil.emplace();  // a release costs more than parsing a few strings
             for (py::ssize_t i = 0; i < n; ++i) {
                 err = nb::parse_string(ptr[static_cast<std::size_t>(i)], len[static_cast<std::size_t>(i)], o + i * nb::kEdges);
                 if (err) {
@@ -101,14 +106,14 @@ void register_nb201(py::module_& m) {
             else why = "malformed term " + std::to_string(e) + " of " + text + ": expected op~node";
             throw py::value_error("row " + std::to_string(bad) + ": " + why);
         }
-        return out;
+        return frozen(out);  // a read-only view: it becomes a batch (arrays.hpp)
     });
     m.def("nb201_to_code", [](const py::handle& ops) {
         I8 a = checked_ops(ops);
         const auto n = a.shape(0);
         py::array_t<std::int64_t> out(n);
         {
-            py::gil_scoped_release nogil;
+            NoGilIf nogil(n >= kNoGilRows);
             nb::to_code(a.data(), static_cast<std::size_t>(n), out.mutable_data());
         }
         return out;
@@ -122,7 +127,7 @@ void register_nb201(py::module_& m) {
                                       " out of range [0, 15625)");
         py::array_t<std::int8_t> out({n, static_cast<py::ssize_t>(nb::kEdges)});
         {
-            py::gil_scoped_release nogil;
+            NoGilIf nogil(n >= kNoGilRows);
             nb::from_code(c.data(), static_cast<std::size_t>(n), out.mutable_data());
         }
         return out;
@@ -138,7 +143,7 @@ void register_nb201(py::module_& m) {
         const auto n = a.shape(0);
         py::array_t<std::int8_t> out({n, static_cast<py::ssize_t>(nb::kEdges)});
         {
-            py::gil_scoped_release nogil;
+            NoGilIf nogil(n >= kNoGilRows);
             nb::remap(a.data(), static_cast<std::size_t>(n), p.data(), l.data(), out.mutable_data());
         }
         return out;
@@ -148,7 +153,7 @@ void register_nb201(py::module_& m) {
         const auto n = a.shape(0);
         py::array_t<std::int8_t> out({n, py::ssize_t{4}, py::ssize_t{4}});
         {
-            py::gil_scoped_release nogil;
+            NoGilIf nogil(n >= kNoGilRows);
             nb::to_matrix(a.data(), static_cast<std::size_t>(n), out.mutable_data());
         }
         return out;
@@ -177,7 +182,7 @@ void register_nb201(py::module_& m) {
                 }
         py::array_t<std::int8_t> out({n, static_cast<py::ssize_t>(nb::kEdges)});
         {
-            py::gil_scoped_release nogil;
+            NoGilIf nogil(n >= kNoGilRows);
             nb::from_matrix(d, static_cast<std::size_t>(n), out.mutable_data());
         }
         return out;
@@ -187,7 +192,7 @@ void register_nb201(py::module_& m) {
         const auto n = a.shape(0);
         py::array_t<bool> out(n);
         {
-            py::gil_scoped_release nogil;
+            NoGilIf nogil(n >= kNoGilRows);
             nb::is_valid(a.data(), static_cast<std::size_t>(n), out.mutable_data());
         }
         return out;
@@ -202,7 +207,7 @@ void register_nb201(py::module_& m) {
             const auto n = a.shape(0);
             py::array_t<std::uint64_t> out(n);
             {
-                py::gil_scoped_release nogil;
+                NoGilIf nogil(n >= kNoGilRows);
                 nb::key(a.data(), static_cast<std::size_t>(n), treat_none_as_op, mode, out.mutable_data());
             }
             return out;
@@ -213,7 +218,7 @@ void register_nb201(py::module_& m) {
         const auto n = a.shape(0);
         auto out = float_out(n, nb::kEncAdjacency);
         {
-            py::gil_scoped_release nogil;
+            NoGilIf nogil(n >= kNoGilRows);
             nb::encode_adjacency(a.data(), static_cast<std::size_t>(n), out.mutable_data());
         }
         return out;
@@ -226,7 +231,7 @@ void register_nb201(py::module_& m) {
             const auto n = a.shape(0);
             auto out = float_out(n, k);
             {
-                py::gil_scoped_release nogil;
+                NoGilIf nogil(n >= kNoGilRows);
                 nb::encode_path(a.data(), static_cast<std::size_t>(n), naslib_quirk, k, out.mutable_data());
             }
             return out;
@@ -237,7 +242,7 @@ void register_nb201(py::module_& m) {
         const auto n = a.shape(0);
         auto out = float_out(n, nb::kEncGcn);
         {
-            py::gil_scoped_release nogil;
+            NoGilIf nogil(n >= kNoGilRows);
             nb::encode_gcn(a.data(), static_cast<std::size_t>(n), out.mutable_data());
         }
         return out;
@@ -252,7 +257,7 @@ void register_nb201(py::module_& m) {
                                       (valid_only ? " of valid cells" : ""));
             py::array_t<std::int8_t> out({n, static_cast<py::ssize_t>(nb::kEdges)});
             {
-                py::gil_scoped_release nogil;
+                NoGilIf nogil(n >= kNoGilRows);
                 if (unique)
                     nb::sample_unique(static_cast<std::size_t>(n), seed, valid_only, out.mutable_data());
                 else
@@ -270,7 +275,7 @@ void register_nb201(py::module_& m) {
             const auto n = a.shape(0);
             py::array_t<std::int8_t> out({n, static_cast<py::ssize_t>(nb::kEdges)});
             {
-                py::gil_scoped_release nogil;
+                NoGilIf nogil(n >= kNoGilRows);
                 nb::mutate(a.data(), static_cast<std::size_t>(n), rate, seed, one_edge, valid_only, out.mutable_data());
             }
             return out;
@@ -285,7 +290,7 @@ void register_nb201(py::module_& m) {
             py::array_t<std::int64_t> parent(n * 24);
             std::size_t m2 = 0;
             {
-                py::gil_scoped_release nogil;
+                NoGilIf nogil(n >= kNoGilRows);
                 m2 = nb::neighbors(a.data(), static_cast<std::size_t>(n), dedup, out.mutable_data(), parent.mutable_data());
             }
             const auto k = static_cast<py::ssize_t>(m2);

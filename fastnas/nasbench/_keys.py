@@ -20,6 +20,7 @@ import numpy as np
 from .. import _backend
 
 _PW5 = 5 ** np.arange(5, -1, -1, dtype=np.int64)
+_U64 = np.dtype(np.uint64)  # a dtype object: .view(np.uint64) converts the type on every call
 
 
 def nb201_codes(ops: np.ndarray) -> np.ndarray:
@@ -57,13 +58,13 @@ def cells_to_keys(kind: str, space, cells) -> np.ndarray:
     """uint64 lookup keys of ``cells`` under key kind ``kind`` (see the module docstring)."""
     if kind == "nb201-ops-code":
         if type(cells) is space.cells_type:  # validated, read-only batch: one kernel call, viewed as uint64
-            return _backend.get("nb201_to_code")(cells.ops).view(np.uint64)
+            return _backend.get("nb201_to_code")(cells._arrays["ops"]).view(_U64)
         if isinstance(cells, str):  # one official arch string: a cached dict lookup
             from ..spaces import nb201_convert as _cv
 
             i = _cv._index_of_string().get(cells)
             if i is not None:
-                return _cv.index_to_code()[i:i + 1].view(np.uint64)
+                return _cv.index_to_code()[i:i + 1].view(_U64)
         if isinstance(cells, (str, list, tuple)) and (isinstance(cells, str) or
                                                       (len(cells) and isinstance(cells[0], str))):
             cells = space.from_strings(cells)

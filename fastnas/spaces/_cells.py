@@ -102,17 +102,24 @@ class Cells:
     @classmethod
     def _trusted(cls, **arrays):
         """Wrap arrays already of the right dtype and shape (kernel outputs) without checks."""
+        return cls._trusted_rows(*[arrays[name] for name in cls._NAMES])
+
+    @classmethod
+    def _trusted_rows(cls, *arrays):
+        """``_trusted`` with the arrays in ``FIELDS`` order (the one-cell path of every call that returns
+        cells). A read-only view (what the compiled kernels return for rows that become a batch:
+        ``csrc/arrays.hpp``) is taken as it is: it is read-only for exactly as long as the view ``_readonly``
+        would make of it, since both share its base. Anything else gets ``_readonly``'s treatment."""
         obj = _new(cls)
         ro = {}
-        for name in cls._NAMES:  # _readonly, inlined: this is on every one-cell call that returns cells
-            a = arrays[name]
-            if a.base is None:
+        for name, a in zip(cls._NAMES, arrays):
+            if a.base is None:  # an owner (a Python-twin output, a copy): freeze it, hand out a view
                 a.setflags(write=False)
-                ro[name] = a.view()
-            else:
-                v = a.view()
-                v.setflags(write=False)
-                ro[name] = v
+                a = a.view()
+            elif a.flags.writeable:
+                a = a.view()
+                a.setflags(write=False)
+            ro[name] = a
         _set(obj, "_arrays", ro)
         return obj
 

@@ -32,6 +32,7 @@ KEY_INVALID = 0
 COUNTS_BY_VERTICES = {2: 1, 3: 6, 4: 84, 5: 2441, 6: 62010, 7: 359082}
 N_CELLS = 423_624
 _DISTRIBUTIONS = {"reference": 0, "full": 1}
+_U32 = np.dtype("U32")
 _NOT_IN_SPACE = "cell is not in the space (disconnected or more than 9 edges)"
 _memory_table: _table.HashTable | None = None
 _memory_cells: NB101Cells | None = None  # the enumerated space (immutable batch, safe to share)
@@ -48,8 +49,7 @@ def _checked(space, cells) -> NB101Cells:
     return check_cells(space, cells)
 
 
-def _wrap(m, o, v) -> NB101Cells:
-    return NB101Cells._trusted(matrix=m, ops=o, n_vertices=v)
+_wrap = _specs.wrap_rows  # (matrix, ops, n_vertices) kernel outputs -> a batch, no checks
 
 
 def _first_invalid(ok: np.ndarray) -> int | None:
@@ -172,7 +172,8 @@ class NB101(SearchSpace):
 
         >>> NB101().is_valid(NB101.from_specs([[0, 0], [0, 0]], ["input", "output"])).tolist()
         [False]"""
-        return _backend.get("nb101_is_valid")(*_rows(_checked(self, cells)))
+        a = (cells if type(cells) is NB101Cells else check_cells(self, cells))._arrays
+        return _backend.get("nb101_is_valid")(a["matrix"], a["ops"], a["n_vertices"])
 
     def prune(self, cells: NB101Cells, *, invalid: str = "keep") -> NB101Cells:
         """Remove the vertices not on an input -> output path (nasbench ``ModelSpec`` pruning).
@@ -180,7 +181,8 @@ class NB101(SearchSpace):
         Rows whose input does not reach the output are returned unchanged with ``invalid="keep"``;
         ``invalid="raise"`` raises ``ValueError`` for any row outside the space.
         """
-        m, o, v, ok = _backend.get("nb101_prune")(*_rows(_checked(self, cells)))
+        a = (cells if type(cells) is NB101Cells else check_cells(self, cells))._arrays
+        m, o, v, ok = _backend.get("nb101_prune")(a["matrix"], a["ops"], a["n_vertices"])
         if invalid == "raise":
             if not ok.all():
                 raise ValueError(f"row {_first_invalid(ok)}: {_NOT_IN_SPACE}")
@@ -203,10 +205,12 @@ class NB101(SearchSpace):
         True
         """
         if invalid == "raise":  # the kernel raises for the first row outside the space
-            return _backend.get("nb101_key")(*_rows(_checked(self, cells)), True)
+            a = (cells if type(cells) is NB101Cells else check_cells(self, cells))._arrays
+            return _backend.get("nb101_key")(a["matrix"], a["ops"], a["n_vertices"], True)
         if invalid != "zero":
             raise ValueError(f"invalid must be 'raise' or 'zero', got {invalid!r}")
-        return _backend.get("nb101_key")(*_rows(_checked(self, cells)), False)
+        a = (cells if type(cells) is NB101Cells else check_cells(self, cells))._arrays
+        return _backend.get("nb101_key")(a["matrix"], a["ops"], a["n_vertices"], False)
 
     def is_isomorphic(self, a: NB101Cells, b: NB101Cells) -> np.ndarray:
         """Pairwise exact isomorphism of the pruned cells (rows outside the space raise ``ValueError``).
@@ -242,10 +246,12 @@ class NB101(SearchSpace):
         elif table == "auto":
             tbl = _memory_table if _memory_table is not None else self.hash_table(progress=False, build=False)
         if tbl is not None:
-            out = tbl.lookup(_backend.get("nb101_key")(*rows, invalid == "raise"))
-        else:  # zero bytes ("" once decoded) for rows outside the space, unless the kernel raised
-            out = _backend.get("nb101_hash")(*rows, int(threads), invalid == "raise").view("S32").reshape(-1)
-        return out.astype("U32")
+            return tbl.lookup(_backend.get("nb101_key")(*rows, invalid == "raise")).astype(_U32)
+        # zero bytes ("" once decoded) for rows outside the space, unless the kernel raised. ASCII bytes ->
+        # UCS-4 code points is a plain uint8 -> uint32 cast viewed as <U32: the same array as
+        # .view("S32").astype("U32"), without the string-cast machinery (about 1 us of a one-cell call)
+        out = _backend.get("nb101_hash")(*rows, int(threads), invalid == "raise")
+        return out.astype(np.uint32).view(_U32).reshape(-1)
 
     # ---------------------------------------------------------------- the whole space
     def enumerate(self, progress: bool = True, *, cache: bool = True) -> NB101Cells:

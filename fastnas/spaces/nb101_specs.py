@@ -40,6 +40,23 @@ class NB101Cells(Cells):
         check_arrays(arrays["matrix"], arrays["ops"], arrays["n_vertices"])
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def wrap_rows(m: np.ndarray, o: np.ndarray, v: np.ndarray) -> NB101Cells:
+    """Kernel outputs (matrix, ops, n_vertices) -> a batch, without checks. The compiled kernels whose rows
+    become a batch return read-only views (``csrc/arrays.hpp``), taken as they are; anything else (a Python
+    twin's output) goes through ``Cells._trusted_rows``. Written out for the three fields: this is on every
+    one-cell call that returns cells, where a generic loop costs about as much as the kernel."""
+    if (m.flags.writeable or o.flags.writeable or v.flags.writeable
+            or m.base is None or o.base is None or v.base is None):
+        return NB101Cells._trusted_rows(m, o, v)
+    obj = _new(NB101Cells)
+    _set(obj, "_arrays", {"matrix": m, "ops": o, "n_vertices": v})
+    return obj
+
+
 def check_arrays(matrix: np.ndarray, ops: np.ndarray, nv: np.ndarray) -> None:
     """Raise ``ValueError`` naming the first malformed row (vectorised check in the kernel; the message
     is ``nb101_ref.describe_row``, the same text every backend's kernels raise)."""
@@ -117,7 +134,7 @@ def from_specs(matrices, ops) -> NB101Cells:
     out = _backend.get("nb101_parse_specs")(matrices, ops)
     if out is None:
         out = parse_specs(matrices, ops)
-    return NB101Cells._trusted(matrix=out[0], ops=out[1], n_vertices=out[2])
+    return wrap_rows(*out)
 
 
 def parse_specs(matrices, ops) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -46,8 +46,24 @@ class NB201Cells(Cells):
         _backend.get("nb201_to_code")(arrays["ops"])  # op codes 0..4, naming the bad row
 
 
+_new = object.__new__
+_set = object.__setattr__
+_ONE_INDEX = _cv.ONE_INDEX
+_ONE_OPS = _cv.ONE_OPS
+
+
 def _wrap(ops: np.ndarray) -> NB201Cells:
-    return NB201Cells._trusted(ops=ops)
+    """Kernel output (N, 6) int8 -> a batch without checks (``Cells._trusted_rows`` for one field, inlined:
+    it is on every one-cell call that returns cells)."""
+    if ops.base is None:
+        ops.setflags(write=False)
+        ops = ops.view()
+    elif ops.flags.writeable:
+        ops = ops.view()
+        ops.setflags(write=False)
+    obj = _new(NB201Cells)
+    _set(obj, "_arrays", {"ops": ops})
+    return obj
 
 
 class NB201(SearchSpace):
@@ -95,11 +111,17 @@ class NB201(SearchSpace):
         >>> NB201.from_strings("|none~0|+|skip_connect~0|none~1|+|none~0|none~1|skip_connect~2|").ops.tolist()
         [[0, 1, 0, 0, 0, 1]]
         """
-        if isinstance(strings, str):  # one-cell fast path: a cached dict of the 15,625 official strings
-            ops = _cv.one_string_ops(strings)
-            if ops is not None:
-                return _wrap(ops)
-        return _wrap(_cv.from_strings(strings))
+        try:  # one official string: its ready read-only op row from a dict of the 15,625 spellings
+            ops = _ONE_OPS[strings]
+        except (KeyError, TypeError):  # not built yet, another spelling, a batch (unhashable list), ...
+            if isinstance(strings, str):
+                ops = _cv.one_string_ops(strings)  # builds the dict on first use
+                if ops is not None:
+                    return _wrap(ops)
+            return _wrap(_cv.from_strings(strings))
+        obj = _new(NB201Cells)
+        _set(obj, "_arrays", {"ops": ops})
+        return obj
 
     @staticmethod
     def string_index():
@@ -124,7 +146,10 @@ class NB201(SearchSpace):
         ...                        "skip_connect~1|skip_connect~2|").tolist()
         [0]
         """
-        return _cv.strings_to_index(strings)
+        try:  # one official string: one lookup in a dict of ready (1,) read-only index arrays
+            return _ONE_INDEX[strings]
+        except (KeyError, TypeError):  # not built yet, another spelling, a batch (unhashable list), ...
+            return _cv.strings_to_index(strings)
 
     @classmethod
     def to_strings(cls, cells: NB201Cells) -> list[str]:
