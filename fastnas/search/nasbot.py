@@ -1,39 +1,52 @@
 """NASBOT (Kandasamy et al. 2018, "Neural architecture search with Bayesian optimisation and optimal
-transport", NeurIPS; official code kirthevasank/nasbot): a GP whose kernel is built on the OTMANN distance,
+transport", NeurIPS; official code kirthevasank/nasbot: ``opt/nasbot.py``, ``opt/gp_bandit.py``,
+``nn/nn_gp.py``, ``gp/gp_core.py``, ``gp/kernel.py``): a GP whose kernel is built on OTMANN distances,
 expected improvement, and an evolutionary algorithm that optimises the acquisition.
 
-* **distance**: OTMANN ``d`` and its normalised version ``d_bar`` (``fastnas.search.otmann``) on the cells'
-  layer graphs (a layer per convolution/pooling, ``skip_connect`` an edge, ``none`` absent, dead layers
-  removed; ``encoding="gcn"`` or a space without layer graphs: the ``gcn`` encoding's graph), ``nu_str`` = 1,
-  ``nu_nas`` = 1;
-* **kernel** (paper eq. 4): ``k(x, x') = alpha exp(-beta d) + alpha_bar exp(-beta_bar d_bar)``, with
-  ``alpha = alpha_bar = var(y) / 2``, a noise variance ``1e-3 var(y)``, and ``beta, beta_bar`` chosen by the
-  GP's log marginal likelihood on a grid (multiples of the inverse median distance). The Gram matrix is
-  projected onto the positive semi-definite cone (OTMANN kernels need not be PSD; the paper does the same);
-* **acquisition**: expected improvement over the best told value;
+* **distances** (``fastnas.search.otmann``): for each structural coefficient of ``struct_coeffs`` (the
+  code's 0.1, 0.2, 0.4, 0.8; mislabel coefficient 1, ``nu_nas`` = 1) the OTMANN distance ``d`` and its
+  normalised ``d_bar``, on the cells' layer graphs with the code's masses and label penalties;
+* **kernel** (the code's default ``lpemd_sum``, ``SumOfExpSumOfDistsKernel``): ``k = a1 exp(-sum_i b_i d_i)
+  + a2 exp(-sum_i c_i d_bar_i^2)`` (powers 1 and 2 as the code's ``lp_power``/``emd_power``); the Gram
+  matrix without noise is projected onto the positive semi-definite cone before the noise is added
+  (``handle_non_psd_kernels='project_first'``); mean function: the median of the told values;
+* **hyper-parameters**: ``log`` noise variance in ``[log 0.005 v, log 0.2 v]``, ``log a1, log a2`` in
+  ``[log 0.01 v, log 100 v]`` (``v = var(y)``), ``log b_i`` in ``[log 1e-9, log 1e-3]``, ``log c_i`` in
+  ``[log 0.1, log 100]`` (``NNGPFitter._child_set_up_ml_tune``), chosen by maximising the log marginal
+  likelihood with DIRECT (scipy's ``direct``, the original, not locally biased DIRECT, ``eps=1e-5``, at most
+  ``hp_evals`` = 550 evaluations: the code's ``min(1e4, max(500, 50 x 11))``), re-tuned every
+  ``refit_every`` = 7 told results (``build_new_model_every``); between re-tunings the GP keeps its
+  hyper-parameters and adds the new data, as the code's ``fitted_gp`` path does;
+* **acquisition**: expected improvement over the best told value; the posterior variance of a candidate
+  is floored at ``0.05`` noise variances (the code's projection of the test covariance, for one candidate);
 * **acquisition optimiser** (paper section 4.2): start from the told cells with their EI; for ``ea_steps``
-  steps draw ``ea_children`` parents with probability proportional to their EI, mutate each (one call of the
-  space's ``mutate`` at rate 1, which may change several edges/ops at once; NASBOT's own network modifiers
-  are not used), compute the children's EI and add them to the pool; query the ``n`` new cells of largest EI.
+  steps draw ``ea_children`` parents with probability proportional to their EI, mutate each (one call of
+  the space's ``mutate`` at rate 1; NASBOT's own network modifiers are not defined for cells), compute the
+  children's EI and add them to the pool; query the ``batch`` new cells of largest EI.
 
-Deviations (docs/methods.md): cells have no unit counts, so every operation node has mass 1 (input/output:
-0.1 of the total, NASBOT's rule); unequal operation labels are never matched (NASBOT's label penalty
-matrix gives finite costs between, e.g., convolutions of different sizes); hyper-parameters by a grid,
-not NASBOT's marginal-likelihood optimiser; 10 cells per round by the EI ranking of the final pool (NASBOT
-proposes one at a time, asynchronously); NASBOT's single ``nu_str`` per distance, 1 here, is not the
-code's set of several values.
+One proposal per told result (``batch=1``, the default): the sequential form of NASBOT (the paper's
+experiments run it asynchronously on 2 or 4 GPU workers; one worker is the sequential algorithm).
+``batch=10`` (opt-in) proposes the 10 best of one evolutionary pool per round, the former behaviour.
+
+Deviations (docs/methods.md): the acquisition optimiser mutates cells with the space's operator (the
+code's modifiers change layers of its own CNN class; its budget of ``clip(25 sqrt(t), 50, 500)`` EI
+evaluations is ``ea_steps x ea_children`` = 200 here); the code's default hyper-parameter choice in
+``gp_bandit`` is ``rand_exp_sampling`` (4400 random hyper-parameter vectors, one drawn per step with
+probability ``exp(lml)``), 20x the cost of the DIRECT maximisation used here (the code's ``gp_core``
+default, also a marginal-likelihood maximiser); the initial cells are random (the code starts from a
+hand-written pool of CNNs); cell channels per ``fastnas.search.otmann``.
 """
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import direct
 from scipy.special import ndtr
 
 from ._base import Optimizer
 from ._model_based import default_encoding
-from .otmann import cell_graphs, distance_matrix
+from .otmann import STRUCT_COEFFS, cell_graphs, distance_matrix
 
 _LAYER_SPACES = ("nb101", "nb201", "darts")  # spaces with NASBOT layer graphs (otmann.layer_graph)
-_BETA_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 def _psd(K: np.ndarray) -> np.ndarray:
@@ -48,33 +61,82 @@ def expected_improvement(mean, std, best):
     return (mean - best) * ndtr(z) + std * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
 
 
+def hp_bounds(var: float, k: int) -> np.ndarray:
+    """(3 + 2k, 2) log-bounds of the hyper-parameters in the code's order: noise variance, a1, a2, then
+    the betas of the ``lp`` and ``emd`` distances interleaved (``b_1, c_1, b_2, c_2, ...``)."""
+    b = [[np.log(0.005 * var), np.log(0.2 * var)], [np.log(0.01 * var), np.log(100 * var)],
+         [np.log(0.01 * var), np.log(100 * var)]]
+    for _ in range(k):
+        b += [[np.log(1e-9), np.log(1e-3)], [np.log(1e-1), np.log(1e2)]]
+    return np.array(b)
+
+
+def kernel_from_dists(hp, D, Dbar2) -> np.ndarray:
+    """``a1 exp(-sum_i b_i D_i) + a2 exp(-sum_i c_i Dbar2_i)`` for log hyper-parameters ``hp`` (code
+    order, see ``hp_bounds``); ``D``, ``Dbar2``: (k, n1, n2) distances and squared normalised distances."""
+    e = np.exp(np.asarray(hp, dtype=np.float64))
+    b, c = e[3::2], e[4::2]
+    return e[1] * np.exp(-np.tensordot(b, D, axes=1)) + e[2] * np.exp(-np.tensordot(c, Dbar2, axes=1))
+
+
+def log_marginal_likelihood(hp, D, Dbar2, y) -> tuple[float, tuple]:
+    """GP log marginal likelihood with the code's median mean and PSD projection of the noise-free Gram
+    matrix (``gp_core.GP.compute_log_marginal_likelihood``), computed from one eigendecomposition:
+    ``proj(K) + s2 I = V diag(max(w, 0) + s2) V^T``. Returns (lml, (V, 1 / (max(w, 0) + s2), alpha))."""
+    y = np.asarray(y, dtype=np.float64)
+    K = kernel_from_dists(hp, D, Dbar2)
+    w, V = np.linalg.eigh((K + K.T) / 2)
+    inv = 1.0 / (np.maximum(w, 0.0) + np.exp(hp[0]))
+    r = y - np.median(y)
+    Vr = V.T @ r
+    alpha = V @ (inv * Vr)
+    lml = -0.5 * float(Vr @ (inv * Vr)) + 0.5 * float(np.log(inv).sum()) - 0.5 * len(y) * np.log(2 * np.pi)
+    return lml, (V, inv, alpha)
+
+
 class NASBOT(Optimizer):
     """NASBOT; see the module docstring.
 
     >>> from fastnas.search import make
     >>> from fastnas.spaces import get_space
     >>> opt = make("nasbot", get_space("nb201"), seed=0)
-    >>> len(opt.ask(10))
-    10
+    >>> len(opt.ask(1)), opt.batch_size
+    (1, 1)
     """
 
     name = "nasbot"
-    _defaults = {"n_init": 10, "nu_str": 1.0, "nu_nas": 1.0, "ea_steps": 10, "ea_children": 20,
-                 "noise": 1e-3, "encoding": None}
-    batch_size = 10
+    _defaults = {"n_init": 10, "struct_coeffs": STRUCT_COEFFS, "nu_nas": 1.0, "ea_steps": 10, "ea_children": 20,
+                 "hp_evals": 550, "refit_every": 7, "batch": 1, "channels": None, "encoding": None}
+    batch_size = 1
 
     def __init__(self, space, seed=None, **params):
         super().__init__(space, seed=seed, **params)
+        self.batch_size = int(self.params["batch"])
+        self._reset_cache()
+        self._hp, self._fit_n = None, 0
+
+    def _reset_cache(self):
         self._graphs = []
-        self._D = self._Dbar = np.zeros((0, 0))
+        self._D = np.zeros((len(self.params["struct_coeffs"]), 0, 0))
+        self._Dbar = self._D.copy()
+        self._cand = {}   # cell key -> (graph, D (k, m) to the first m told cells)
 
     def _validate_params(self) -> None:
         p = self.params
-        for k in ("n_init", "ea_steps", "ea_children"):
-            if int(p[k]) < 1:
-                raise ValueError(f"{k} must be >= 1, got {p[k]!r}")
-        if float(p["nu_str"]) < 0 or float(p["nu_nas"]) <= 0 or float(p["noise"]) <= 0:
-            raise ValueError("need nu_str >= 0, nu_nas > 0 and noise > 0")
+        for k in ("n_init", "ea_steps", "ea_children", "hp_evals", "refit_every", "batch"):
+            if isinstance(p[k], bool) or int(p[k]) != p[k] or int(p[k]) < 1:
+                raise ValueError(f"{k} must be an integer >= 1, got {p[k]!r}")
+        try:
+            s = np.asarray(p["struct_coeffs"], dtype=np.float64)
+        except (TypeError, ValueError):
+            s = np.array([np.nan])
+        if s.ndim != 1 or len(s) == 0 or not (np.isfinite(s).all() and (s >= 0).all()):
+            raise ValueError(f"struct_coeffs must be a non-empty sequence of numbers >= 0, got {p['struct_coeffs']!r}")
+        if not float(p["nu_nas"]) > 0:
+            raise ValueError(f"nu_nas must be > 0, got {p['nu_nas']!r}")
+        c = p["channels"]
+        if c is not None and (isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 1):
+            raise ValueError(f"channels must be None or a positive int, got {c!r}")
         enc = p["encoding"] or (None if self.space.name in _LAYER_SPACES else default_encoding(self.space, ("gcn",)))
         if enc is not None and enc not in self.space.encodings:
             raise ValueError(f"encoding {enc!r} not offered by {self.space.name}: {self.space.encodings}")
@@ -83,55 +145,80 @@ class NASBOT(Optimizer):
         enc = self.params["encoding"]
         if enc is None and self.space.name not in _LAYER_SPACES:
             enc = default_encoding(self.space, ("gcn",))
-        return cell_graphs(self.space, cells, enc)
+        return cell_graphs(self.space, cells, enc, channels=self.params["channels"])
 
     def _dist(self, A, B, symmetric=False):
-        p = self.params
-        return distance_matrix(A, B, float(p["nu_str"]), float(p["nu_nas"]), symmetric=symmetric)
+        return distance_matrix(A, B, tuple(self.params["struct_coeffs"]), float(self.params["nu_nas"]),
+                               symmetric=symmetric)
 
     def _update_train(self):
-        """Extend the cached graphs and distance matrices to every told cell."""
+        """Extend the cached graphs and distance matrices to every told cell (the code's
+        ``block_augment_array`` of its list of distances)."""
         n_old, n = len(self._graphs), self.n_told
         if n_old == n:
             return
         new = self._cell_graphs(self.cells_[n_old:])
         G = self._graphs + new
-        D, Db = np.zeros((n, n)), np.zeros((n, n))
-        D[:n_old, :n_old], Db[:n_old, :n_old] = self._D, self._Dbar
+        k = self._D.shape[0]
+        D, Db = np.zeros((k, n, n)), np.zeros((k, n, n))
+        D[:, :n_old, :n_old], Db[:, :n_old, :n_old] = self._D, self._Dbar
         Dx, Dbx = self._dist(G, new)
-        D[:, n_old:], Db[:, n_old:] = Dx, Dbx
-        D[n_old:, :], Db[n_old:, :] = Dx.T, Dbx.T
+        D[:, :, n_old:], Db[:, :, n_old:] = Dx, Dbx
+        D[:, n_old:, :], Db[:, n_old:, :] = Dx.transpose(0, 2, 1), Dbx.transpose(0, 2, 1)
         self._graphs, self._D, self._Dbar = G, D, Db
 
     def _fit_gp(self):
         y = self._y
-        mu, var = float(y.mean()), float(y.var()) or 1.0
-        med = float(np.median(self._D[self._D > 0])) if (self._D > 0).any() else 1.0
-        medb = float(np.median(self._Dbar[self._Dbar > 0])) if (self._Dbar > 0).any() else 1.0
-        best = None
-        r = y - mu
-        for b in _BETA_GRID:
-            for bb in _BETA_GRID:
-                beta, beta_bar = b / med, bb / medb
-                K = _psd(var / 2 * (np.exp(-beta * self._D) + np.exp(-beta_bar * self._Dbar)))
-                K[np.diag_indices_from(K)] += float(self.params["noise"]) * var
-                try:
-                    L = np.linalg.cholesky(K)
-                except np.linalg.LinAlgError:  # pragma: no cover - the noise keeps K positive definite
-                    continue
-                a = np.linalg.solve(L.T, np.linalg.solve(L, r))
-                lml = -0.5 * r @ a - np.log(np.diag(L)).sum()
-                if best is None or lml > best[0]:
-                    best = (lml, beta, beta_bar, L, a)
-        _, self._beta, self._beta_bar, self._L, self._alpha = best
-        self._mu, self._var = mu, var
+        n = len(y)
+        Db2 = self._Dbar ** 2
+        if self._hp is None or n - self._fit_n >= int(self.params["refit_every"]):
+            var = float(y.std() ** 2) or 1.0
+            bounds = hp_bounds(var, self._D.shape[0])
 
-    def _posterior(self, graphs):
-        D, Db = self._dist(graphs, self._graphs)
-        Ks = self._var / 2 * (np.exp(-self._beta * D) + np.exp(-self._beta_bar * Db))
-        mean = self._mu + Ks @ self._alpha
-        v = np.linalg.solve(self._L, Ks.T)
-        var = np.maximum(self._var - (v * v).sum(axis=0), 1e-12 * self._var)
+            def neg(hp):
+                try:
+                    return -log_marginal_likelihood(hp, self._D, Db2, y)[0]
+                except np.linalg.LinAlgError:  # pragma: no cover - eigh of a symmetric matrix converges
+                    return 1e300
+
+            res = direct(neg, [tuple(b) for b in bounds], eps=1e-5, maxfun=int(self.params["hp_evals"]), locally_biased=False)
+            self._hp, self._fit_n = np.asarray(res.x, dtype=np.float64), n
+        _, (self._V, self._inv, self._alpha) = log_marginal_likelihood(self._hp, self._D, Db2, y)
+        self._median = float(np.median(y))
+
+    def _cand_dists(self, cells):
+        """(D, D_bar), (k, len(cells), n_told): distances of candidate cells to the told cells, cached per
+        cell key and extended as cells are told (a distance does not depend on the other graphs)."""
+        keys = self.space.key(cells).tolist()
+        n, k = self.n_told, self._D.shape[0]
+        todo = {}
+        for i, key in enumerate(keys):
+            if key not in self._cand:
+                todo.setdefault(0, []).append(i)
+            elif self._cand[key][1].shape[1] < n:
+                todo.setdefault(self._cand[key][1].shape[1], []).append(i)
+        if 0 in todo:
+            idx = [i for i in todo[0] if keys[i] not in self._cand]
+            new = self._cell_graphs(cells[np.array(idx)]) if idx else []
+            for i, g in zip(idx, new):
+                self._cand.setdefault(keys[i], (g, np.zeros((k, 0))))
+        for m, idx in todo.items():
+            uniq = list(dict.fromkeys(keys[i] for i in idx))
+            Dx, _ = self._dist([self._cand[q][0] for q in uniq], self._graphs[m:n])
+            for r, q in enumerate(uniq):
+                g, old = self._cand[q]
+                self._cand[q] = (g, np.concatenate([old, Dx[:, r]], axis=1))
+        D = np.stack([self._cand[q][1][:, :n] for q in keys], axis=1)
+        tm = np.array([self._cand[q][0].total_mass for q in keys])
+        tt = np.array([g.total_mass for g in self._graphs])
+        return D, D / (tm[:, None] + tt[None, :])
+
+    def _posterior(self, D, Db):
+        Ks = kernel_from_dists(self._hp, D, Db ** 2)
+        e = np.exp(self._hp)
+        mean = self._median + Ks @ self._alpha
+        KV = Ks @ self._V
+        var = np.maximum(e[1] + e[2] - (KV * KV * self._inv).sum(axis=1), 0.05 * e[0])
         return mean, np.sqrt(var)
 
     def _propose(self, n: int):
@@ -142,7 +229,7 @@ class NASBOT(Optimizer):
         self._update_train()
         self._fit_gp()
         best = float(self._y.max())
-        m, s = self._posterior(self._graphs)
+        m, s = self._posterior(self._D, self._Dbar)
         pool_cells = [self.cells_]
         pool_ei = [expected_improvement(m, s, best)]
         new_cells, new_ei, keys = [], [], set()
@@ -163,7 +250,7 @@ class NASBOT(Optimizer):
             if len(kids) == 0:
                 continue
             keys.update(self.space.key(kids).tolist())
-            km, ks = self._posterior(self._cell_graphs(kids))
+            km, ks = self._posterior(*self._cand_dists(kids))
             kei = expected_improvement(km, ks, best)
             pool_cells.append(kids)
             pool_ei.append(kei)
@@ -179,5 +266,12 @@ class NASBOT(Optimizer):
             return self.space.concat([cands, extra])[:n]
         return cands[np.argsort(-ei, kind="stable")[:n]]
 
+    def _extra_state(self) -> dict:
+        return {"hp": None if self._hp is None else self._hp.tolist(), "fit_n": int(self._fit_n)}
+
     def _load_extra_state(self, state: dict) -> None:
-        self._graphs, self._D, self._Dbar = [], np.zeros((0, 0)), np.zeros((0, 0))  # rebuilt from the cells
+        self._reset_cache()  # distances are rebuilt from the cells
+        self.batch_size = int(self.params["batch"])
+        hp = state.get("hp")
+        self._hp = None if hp is None else np.asarray(hp, dtype=np.float64)
+        self._fit_n = int(state.get("fit_n", 0))
