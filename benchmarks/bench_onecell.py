@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from fastnas import _backend
+from fastnas.nasbench import load
 from fastnas.spaces.nb101 import NB101
 from fastnas.spaces.nb201 import NB201
 
@@ -37,6 +38,11 @@ def _rows():
     struct = ref.CellStructure.str2structure(s_arch)
     plain = {s: i for i, s in enumerate(all201)}
     index_of = NB201.string_index()
+    bench = load("nb201", dataset="cifar10-valid")
+    key201 = bench.keys(c201)
+    kcol, dense, table, values, _, _, ones = bench._plan("accuracy", "valid", "mean", None)
+    lookup, to_code, ops201 = core.lookup_query, core.nb201_to_code, c201.ops
+    spec_m, spec_o = [m101], [o101]
     return {
         "nb201 arch string -> index (string_index mapping)": {
             "fastnas": lambda: index_of[s_arch],
@@ -78,6 +84,7 @@ def _rows():
         "nb101 from_specs (one spec)": {
             "fastnas": lambda: NB101.from_specs(m101, o101),
             "reference": lambda: ref.ModelSpec(m101, list(o101)),
+            "kernel": lambda: core.nb101_parse_specs(spec_m, spec_o),
         },
         "nb101 prune": {
             "fastnas": lambda: s101.prune(c101),
@@ -88,6 +95,24 @@ def _rows():
             "fastnas": lambda: s101.is_valid(c101),
             "reference": lambda: ref.nasbench_prune_valid(m_np, list(o101)),
             "kernel": lambda: core.nb101_is_valid(m7, o7, v7),
+        },
+        # no reference twin (NATS-Bench's get_more_info walks its per-seed result objects; not transcribed):
+        # these rows measure the API's overhead over the kernels it calls (nb201_to_code + lookup_query)
+        "nb201 `bench.query(cells)`, one cell (cifar10-valid, seed mean)": {
+            "fastnas": lambda: bench.query(c201),
+            "kernel": lambda: lookup(kcol, dense, table, values, ones, to_code(ops201).view(np.uint64), 0, 0),
+        },
+        "nb201 `bench.query(cells, return_cost=True)`, one cell": {
+            "fastnas": lambda: bench.query(c201, return_cost=True),
+            "kernel": lambda: lookup(kcol, dense, table, values, ones, to_code(ops201).view(np.uint64), 0, 0),
+        },
+        "nb201 `bench.query_keys(keys)`, one key": {
+            "fastnas": lambda: bench.query_keys(key201),
+            "kernel": lambda: lookup(kcol, dense, table, values, ones, key201, 0, 0),
+        },
+        "nb201 `bench.query(arch_string)`, one string": {
+            "fastnas": lambda: bench.query(s_arch),
+            "kernel": lambda: lookup(kcol, dense, table, values, ones, key201, 0, 0),
         },
     }
 
@@ -115,15 +140,17 @@ def per_call_us(fns: dict, number: int = 300, repeat: int = 25) -> dict[str, flo
 
 
 def main() -> None:  # pragma: no cover - a report, run by hand
-    print("| one cell per call | reference (us) | fastnas (us) | kernel alone (us) | speed-up |")
-    print("|---|---:|---:|---:|---:|")
+    print("| one cell per call | reference (us) | fastnas (us) | kernel alone (us) | overhead (us) | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|")
     with _backend.use("cpp"):
         for row, roles in ROWS.items():
             t = per_call_us(roles)
             kern = f"{t['kernel']:.2f}" if "kernel" in t else "-"
+            over = f"{t['fastnas'] - t['kernel']:.2f}" if "kernel" in t else "-"
             extra = f" (plain dict {t['dict']:.2f} us)" if "dict" in t else ""
-            print(f"| {row}{extra} | {t['reference']:.2f} | {t['fastnas']:.2f} | {kern} | "
-                  f"{t['reference'] / t['fastnas']:.1f}x |")
+            refr = f"{t['reference']:.2f}" if "reference" in t else "-"
+            speed = f"{t['reference'] / t['fastnas']:.1f}x" if "reference" in t else "-"
+            print(f"| {row}{extra} | {refr} | {t['fastnas']:.2f} | {kern} | {over} | {speed} |")
 
 
 if __name__ == "__main__":

@@ -271,9 +271,11 @@ class Benchmark:
             j = int(np.flatnonzero(rows < 0)[0])
             raise _query_error(KeyError, j, int(q[j]), f"is not in {self.name}/{self.dataset}",
                                f"({int((rows < 0).sum())} of {len(q)} queries missing; pass missing='nan' for NaN)")
-        if seed_arg <= 0 and not return_cost:  # the common case: nothing left to check or add
+        if seed_arg > 0 and missing == "raise":
+            self._check_seed_counts(rows, q, seed_arg)
+        if not return_cost:
             return out
-        return self._finish(out, rows, q, seed_arg, frac, missing, return_cost)
+        return out, self._cost(rows, frac, missing == "raise")
 
     def _query_array(self, keys) -> np.ndarray:
         """Validated 1-d uint64 query keys from what ``query_keys`` accepts."""
@@ -322,35 +324,35 @@ class Benchmark:
                 self._cache[ck] = plan
         return plan
 
-    def _finish(self, out, rows, q, seed_arg, frac, missing, return_cost):
-        """The checks and cost column after the lookup (``query_keys``)."""
-        if seed_arg > 0 and missing == "raise":
-            ok = rows >= 0
-            few = ok & (self._n_seeds()[np.where(ok, rows, 0)] <= seed_arg)
-            if few.any():
-                j = int(np.flatnonzero(few)[0])
-                raise _query_error(ValueError, j, int(q[j]), f"recorded {int(self._n_seeds()[rows[j]])} seeds "
-                                   f"(positions 0..{int(self._n_seeds()[rows[j]]) - 1}), not seed {seed_arg}",
-                                   "; pass missing='nan' for NaN")
-        if not return_cost:
-            return out
-        m = self._store.manifest
-        if "train_time" not in m["static"]:  # e.g. NAS-Bench-Graph: no training time recorded -> NaN cost
-            return out, np.full(len(out), np.nan)
-        tt = self._f64(m["static"]["train_time"])
-        found = missing == "raise"  # then every row was found (a missing one raised above): plain gathers
+    def _check_seed_counts(self, rows, q, seed_arg) -> None:
+        """``ValueError`` naming the first found row that recorded no seed at position ``seed_arg``."""
+        ok = rows >= 0
+        few = ok & (self._n_seeds()[np.where(ok, rows, 0)] <= seed_arg)
+        if few.any():
+            j = int(np.flatnonzero(few)[0])
+            raise _query_error(ValueError, j, int(q[j]), f"recorded {int(self._n_seeds()[rows[j]])} seeds "
+                               f"(positions 0..{int(self._n_seeds()[rows[j]]) - 1}), not seed {seed_arg}",
+                               "; pass missing='nan' for NaN")
+
+    def _cost(self, rows, frac, found: bool) -> np.ndarray:
+        """Simulated training time per query row (NaN for missing rows), scaled to the queried epoch.
+        ``found``: every row is >= 0 (the lookup raised otherwise), so plain gathers do."""
+        tt = self._cache.get("train_time")
+        if tt is None:
+            m = self._store.manifest
+            # e.g. NAS-Bench-Graph: no training time recorded -> NaN cost
+            # a plain ndarray view of the column: gathers from a np.memmap cost ~1 us more (its wrapping)
+            tt = np.asarray(self._f64(m["static"]["train_time"])) if "train_time" in m["static"] else False
+            self._cache["train_time"] = tt
+        if tt is False:
+            return np.full(len(rows), np.nan)
         if isinstance(frac, tuple):
-            curve = self._store.column(m["train_time_curve"])
+            curve = self._store.column(self._store.manifest["train_time_curve"])
             if found:
-                cost = np.asarray(curve[rows, frac[1]], np.float64)
-            else:
-                cost = np.where(rows >= 0, np.asarray(curve[np.where(rows >= 0, rows, 0), frac[1]], np.float64),
-                                np.nan)
-        else:
-            cost = tt[rows] if found else np.where(rows >= 0, tt[np.where(rows >= 0, rows, 0)], np.nan)
-        if frac is not None and not isinstance(frac, tuple):
-            cost = cost * frac
-        return out, cost
+                return np.asarray(curve[rows, frac[1]], np.float64)
+            return np.where(rows >= 0, np.asarray(curve[np.where(rows >= 0, rows, 0), frac[1]], np.float64), np.nan)
+        cost = tt[rows] if found else np.where(rows >= 0, tt[np.where(rows >= 0, rows, 0)], np.nan)
+        return cost if frac is None else cost * frac
 
     def query(self, cells, metric: str = "accuracy", split: str | None = "valid", seed="mean",
               epoch: int | None = None, missing: str = "raise", rng=None, return_cost: bool = False):

@@ -48,6 +48,27 @@ def nb201_ops_from_codes(codes: np.ndarray) -> np.ndarray:
     return ((c[:, None] // _PW5[None, :]) % 5).astype(np.int8)
 
 
+_CODES_U64: np.ndarray | None = None
+_CV = None  # fastnas.spaces.nb201_convert, imported on first use (an import statement per call costs ~0.5 us)
+
+
+def _convert():
+    global _CV
+    if _CV is None:
+        from ..spaces import nb201_convert
+
+        _CV = nb201_convert
+    return _CV
+
+
+def _codes_u64() -> np.ndarray:
+    """Official index -> ops code as a read-only uint64 view (built once: a one-string key is then one slice)."""
+    global _CODES_U64
+    if _CODES_U64 is None:
+        _CODES_U64 = _convert().index_to_code().view(_U64)
+    return _CODES_U64
+
+
 def _space(name: str):
     from ..spaces import get_space
 
@@ -60,11 +81,9 @@ def cells_to_keys(kind: str, space, cells) -> np.ndarray:
         if type(cells) is space.cells_type:  # validated, read-only batch: one kernel call, viewed as uint64
             return _backend.get("nb201_to_code")(cells._arrays["ops"]).view(_U64)
         if isinstance(cells, str):  # one official arch string: a cached dict lookup
-            from ..spaces import nb201_convert as _cv
-
-            i = _cv._index_of_string().get(cells)
+            i = (_CV or _convert())._index_of_string().get(cells)
             if i is not None:
-                return _cv.index_to_code()[i:i + 1].view(_U64)
+                return (_CODES_U64 if _CODES_U64 is not None else _codes_u64())[i:i + 1]
         if isinstance(cells, (str, list, tuple)) and (isinstance(cells, str) or
                                                       (len(cells) and isinstance(cells[0], str))):
             cells = space.from_strings(cells)

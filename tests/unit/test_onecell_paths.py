@@ -166,6 +166,7 @@ def test_one_cell_query_equals_the_store(c10):
     seeds = np.asarray(store.column("accuracy.valid.seeds"), np.float64)
     tt = np.asarray(store.column("train_time"), np.float64)
     best = NB201.from_strings(BEST_C10)
+    all_strings = dict(zip(range(15625), NB201.to_strings(NB201.from_code(np.arange(15625)))))  # code -> str
     assert round(float(c10.query(best)[0]), 2) == 91.61  # published (NAS-Bench-201 paper, best cifar10-valid)
     # store rows are keyed by the ops code sum_e ops[e] * 5 ** (5 - e) (a dense store: key = row)
     for ops in ([0, 0, 0, 0, 0, 0], [3, 3, 3, 1, 3, 2], [4, 4, 4, 4, 4, 4], [0, 1, 0, 0, 0, 1]):
@@ -176,6 +177,8 @@ def test_one_cell_query_equals_the_store(c10):
         assert c10.query(cell, metric="train_time").tolist() == [tt[i]]
         v, cost = c10.query(cell, return_cost=True)
         assert v.tolist() == [mean[i]] and cost.tolist() == [tt[i]]
+        assert type(v) is np.ndarray and type(cost) is np.ndarray  # not a view of the memory-mapped column
+        assert c10.query(all_strings[i]).tolist() == [mean[i]]  # one arch string
         v, cost = c10.query(cell, return_cost=True, missing="nan")
         assert v.tolist() == [mean[i]] and cost.tolist() == [tt[i]]
     # equal arguments that are other objects than last time give the same answer
