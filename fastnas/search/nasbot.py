@@ -157,7 +157,11 @@ class NASBOT(Optimizer):
         n_old, n = len(self._graphs), self.n_told
         if n_old == n:
             return
-        new = self._cell_graphs(self.cells_[n_old:])
+        told = self.cells_[n_old:]
+        keys = self.space.key(told).tolist()
+        missing = [i for i, q in enumerate(keys) if q not in self._cand]
+        built = dict(zip(missing, self._cell_graphs(told[np.array(missing)]) if missing else []))
+        new = [built[i] if i in built else self._cand[q][0] for i, q in enumerate(keys)]  # graphs of candidates
         G = self._graphs + new
         k = self._D.shape[0]
         D, Db = np.zeros((k, n, n)), np.zeros((k, n, n))

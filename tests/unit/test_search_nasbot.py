@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.optimize import linprog
 
-pytest.importorskip("ot")
-
-from scipy.optimize import linprog  # noqa: E402
-
-from fastnas.search.otmann import (LABELS, CellGraph, cell_graphs, distance_matrix, label_penalties,  # noqa: E402
+from fastnas.search.otmann import (LABELS, CellGraph, cell_graphs, distance_matrix, label_penalties,
                                    nasbot_masses, otmann)
 
 CONV = {"conv1", "conv3", "conv5", "sep3", "sep5", "dil3", "dil5"}
@@ -164,6 +161,21 @@ def test_matches_paper_lp_symmetric_zero_diagonal(space_name):
         for c, nu in enumerate((0.1, 0.2, 0.4, 0.8)):
             assert D[c, i, j] == pytest.approx(_paper_lp(G[i], G[j], nu), rel=1e-9, abs=1e-6)
         np.testing.assert_allclose(_brute_paths(G[i]), G[i].paths)
+
+
+@pytest.mark.parametrize("space_name", ["nb201", "nb101", "darts"])
+def test_compiled_solver_matches_pot_network_simplex(space_name):
+    pytest.importorskip("ot")
+    from fastnas.spaces import get_space
+
+    sp = get_space(space_name)
+    G = cell_graphs(sp, sp.sample(12, seed=7))
+    A, Abar = distance_matrix(G, G, symmetric=True)
+    B, Bbar = distance_matrix(G, G, symmetric=True, solver="pot")
+    np.testing.assert_allclose(A, B, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(Abar, Bbar, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError):
+        distance_matrix(G, G, solver="simplex")
 
 
 def test_nb101_channels_follow_nasbench():
