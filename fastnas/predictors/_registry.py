@@ -36,6 +36,7 @@ PREDICTORS: dict[str, tuple[str, str, str]] = {
     "lce": ("fastnas.predictors.lce_m", "LCEM", "learning-curve"),
     "lce_m": ("fastnas.predictors.lce_m", "LCEMNASLib", "learning-curve"),
     "lce_fast": ("fastnas.predictors.lce", "LCEFast", "learning-curve"),
+    "lce_naslib": ("fastnas.predictors.lce_x11", "LCEParametricEnsemble", "learning-curve"),
     "lcsvr": ("fastnas.predictors.lcsvr", "LcSVR", "learning-curve"),
     # zero-cost
     "zc_table": ("fastnas.predictors.zerocost", "ZeroCostTable", "zero-cost"),

@@ -1,26 +1,37 @@
 """Single-fidelity searches with learning-curve extrapolation (Yan, White, Savani & Hutter 2021,
-"NAS-Bench-x11 and the power of learning curves", NeurIPS; official code naszilla/nas-bench-x11,
-``naslib/optimizers/discrete/rea_lce`` and ``bananas_lce``).
+"NAS-Bench-x11 and the power of learning curves", NeurIPS; official code automl/nas-bench-x11,
+``naslib/optimizers/discrete/rea_lce/optimizer.py`` and ``bananas_lce/optimizer.py``).
 
 The wrapped algorithm (regularized evolution or BANANAS) proposes cells as usual. Its first
 ``n_full_init`` cells (evolution: its population; BANANAS: ``n_init``) are trained fully. After that each
-proposed cell is trained to ``fidelity`` epochs only; an LCE model (``fastnas.predictors.lce.LCE``, a
-parametric learning-curve ensemble, Domhan et al. 2015) extrapolates its observed validation curve to
-epoch ``extrapolation`` (default ``max_epoch // 2``, x11's ``fidelity // 2``), and the cell is trained to
-the end (its training *continued*, so only the extra epochs are charged) only if the prediction beats
-the smallest of the top ``top_n_percent`` of the fully trained cells' accuracies at that epoch. The
-wrapped algorithm is told fully trained cells only (x11: only those join the population / the
-predictor's training set); cells stopped early stay in the history with their partial value.
+proposed cell is trained to ``fidelity`` epochs only; x11's extrapolator, NASLib's parametric ensemble
+(``fastnas.predictors.lce_x11.LCEParametricEnsemble``: 11 curve families fitted by maximum likelihood with
+L-BFGS-B, equal weights, ``mcmc(N=10)``), extrapolates the observed validation curve (epochs 1..``fidelity``)
+to ``x = extrapolation``, and the cell is trained to the end (its training *continued*, so only the extra epochs
+are charged) only if the prediction beats the smallest of the top ``top_n_percent`` of the fully trained cells'
+accuracies (x11's ``min(sorted(info)[-int(len(info) * top_n_percent):])``). The wrapped algorithm is told fully
+trained cells only (x11: only those join the population / the predictor's training set); cells stopped early
+stay in the history with their partial value. A non-finite prediction becomes ``0 + U[0, 1)`` (x11's
+``default_guess + np.random.rand()``), drawn from the optimizer's generator, which also drives the chain.
 
-x11's defaults for NAS-Bench-311 (DARTS): ``fidelity=20``, ``top_n_percent=0.2`` (NB201: 0.5).
+Epochs, exactly as x11 indexes them. x11's ``full_lc`` is the NB311 curve sliced ``[:epoch]`` (DARTS:
+``query(epoch=max_epoch + 1 = 98)``, all 98 values, index 0 = epoch 1), so ``info`` holds ``full_lc[extrapolation]``,
+the value at epoch ``extrapolation + 1``, while the ensemble predicts at ``x = extrapolation`` of its 1-based
+``x`` (the observed epochs 1..``fidelity`` are ``x = 1..fidelity``). fastnas keeps that one-epoch offset: the
+bar is made of epoch ``extrapolation + 1`` accuracies, the prediction is for epoch ``extrapolation``.
+``extrapolation`` defaults to x11's ``config.search.fidelity // 2``: on DARTS ``fidelity=97`` (``run_nb311.sh``;
+x11's DARTS ``max_epoch`` is 97 in its 0-based count) gives 48; elsewhere x11's ``fidelity`` is the final epoch
+(NB201: 200 -> 100), i.e. ``max_epoch // 2``.
 
-Deviations: x11's extrapolator is NASLib's ``ParametricEnsemble`` (11 models, each an L-BFGS-B ML fit,
-equal weights 1/11, then ``mcmc(N=10)``: ten Metropolis steps); ``fastnas.predictors.lce.LCE``
-(``lce_fast``) fits 5 models by least squares and weighs them by likelihood (see its docstring). On NB301 it
-under-predicts, so few or no candidates are continued; ``n_continued_``/``n_stopped_`` count the decisions
-and ``run`` warns (``run_warning``) when none was continued, and a non-finite prediction stops the cell (x11 uses a random guess in [0, 1), which has
-the same effect on percent accuracies). Epochs are 1-based: the curve value at epoch ``extrapolation``
-is compared with the prediction for that epoch.
+x11's defaults for NAS-Bench-311 (DARTS): ``fidelity=20`` (``single_fidelity``), ``top_n_percent=0.2``
+(NB201: 0.5, pass it).
+
+Corrected reference bug: NASLib's ``perturb_params`` updates the family parameters in place, so in x11 they
+random-walk whether or not a Metropolis step is accepted (see ``fastnas.predictors.lce_x11``); the default
+runs the intended chain, ``lce_chain="naslib"`` reproduces x11's. ``extrapolator="lce_fast"`` is a fastnas
+variant, not x11's: ``fastnas.predictors.lce.LCEFast`` (5 families, least squares, likelihood weights), which
+under-predicts on NB301 and continues almost no candidate. ``n_continued_``/``n_stopped_`` count the decisions
+and ``run`` warns (``run_warning``) when none was continued.
 """
 from __future__ import annotations
 
@@ -36,7 +47,8 @@ class _LCEOptimizer(MultiFidelityOptimizer):
     inner_name: ClassVar[str] = ""
     inner_cls: ClassVar[type] = object
     _lce_common = {**MultiFidelityOptimizer._mf_common, "fidelity": 20, "extrapolation": None,
-                   "top_n_percent": 0.2, "n_full_init": None}
+                   "top_n_percent": 0.2, "n_full_init": None, "extrapolator": "naslib", "lce_steps": 10,
+                   "lce_chain": "metropolis"}
 
     def __init__(self, space, seed=None, **params):
         super().__init__(space, seed=seed, **params)
@@ -63,13 +75,27 @@ class _LCEOptimizer(MultiFidelityOptimizer):
         x = p["extrapolation"]
         if x is not None and (isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 1):
             raise ValueError(f"extrapolation must be a positive int or None, got {x!r}")
+        if p["extrapolator"] not in ("naslib", "lce_fast"):
+            raise ValueError(f"extrapolator must be 'naslib' (x11's) or 'lce_fast', got {p['extrapolator']!r}")
+        k = p["lce_steps"]
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"lce_steps must be a positive int, got {k!r}")
+        if p["extrapolator"] == "naslib" and f < 3:
+            raise ValueError(f"fidelity={f}: x11's extrapolator needs at least 3 observed epochs")
+        if p["lce_chain"] not in ("metropolis", "naslib"):
+            raise ValueError(f"lce_chain must be 'metropolis' or 'naslib', got {p['lce_chain']!r}")
 
     @property
     def extrapolation(self) -> int:
+        """x11's ``extrapolation``: the ensemble predicts at this (1-based) epoch and the bar is made of the
+        fully trained cells' accuracies at the next epoch (x11's 0-based ``full_lc[extrapolation]``)."""
         x = self.params["extrapolation"]
-        x = self.max_epoch // 2 if x is None else int(x)
-        if x > self.max_epoch:
-            raise ValueError(f"extrapolation={x} is beyond max_epoch={self.max_epoch}")
+        if x is None:  # x11: config.search.fidelity // 2, with fidelity 97 on DARTS and the final epoch elsewhere
+            x = (self.max_epoch - 1 if self.space.name == "darts" else self.max_epoch) // 2
+        x = int(x)
+        if x >= self.max_epoch:
+            raise ValueError(f"extrapolation={x} must be below max_epoch={self.max_epoch} (the bar reads epoch "
+                             f"extrapolation + 1, as x11's full_lc[extrapolation])")
         return x
 
     def _n_full_init(self) -> int:
@@ -105,20 +131,32 @@ class _LCEOptimizer(MultiFidelityOptimizer):
             if told:
                 t = np.array(told, dtype=np.intp)
                 self._inner.tell(cells[t], self._y[new[t]], self._costs[new[t]])
-            self._info.extend(float(self._curves[k][X - 1]) for k in fk)
+            self._info.extend(float(self._curves[k][X]) for k in fk)  # x11: full_lc[extrapolation], epoch X + 1
             self._partial.difference_update(fk)
         part = [j for j, (k, e) in enumerate(zip(keys, eps)) if e < E and k in self._partial]
         if not part:
             return
         from ..predictors.lc import Curves
-        from ..predictors.lce import LCE
 
-        curves = np.vstack([self._curves[keys[j]] for j in part])
-        pred = np.asarray(LCE(final_epoch=X, scale=100.0).predict(Curves(val_acc=curves)), dtype=np.float64)
+        curves = Curves(val_acc=np.vstack([self._curves[keys[j]] for j in part]))
+        if self.params["extrapolator"] == "naslib":
+            from ..predictors.lce_x11 import LCEParametricEnsemble
+
+            model = LCEParametricEnsemble(final_epoch=X, n_steps=int(self.params["lce_steps"]),
+                                          chain=self.params["lce_chain"], default_guess=0.0, scale=100.0,
+                                          seed=self._rng)
+        else:
+            from ..predictors.lce import LCEFast
+
+            model = LCEFast(final_epoch=X, scale=100.0)
+        pred = np.asarray(model.predict(curves), dtype=np.float64)
+        bad = ~np.isfinite(pred)
+        if bad.any():  # x11: default_guess (0) + np.random.rand()
+            pred[bad] = self._rng.random(int(bad.sum()))
         info = np.sort(np.array(self._info))
         topk = info[-int(len(info) * float(self.params["top_n_percent"])):]  # x11's slice, [-0:] = all
         bar = float(topk.min()) if len(topk) else -np.inf
-        go = [j for j, v in zip(part, pred.tolist()) if np.isfinite(v) and v > bar]
+        go = [j for j, v in zip(part, pred.tolist()) if v > bar]
         self.n_continued_ += len(go)
         self.n_stopped_ += len(part) - len(go)
         for j in part:

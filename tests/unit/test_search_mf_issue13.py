@@ -48,16 +48,16 @@ def test_cli_search_headline_says_surrogate_and_epoch_of_a_low_fidelity_best():
     assert "validation accuracy:" not in r.output
 
 
-@pytest.mark.parametrize("name,kw", [("evolution_lce", {"population": 10, "tournament": 3}),
-                                     ("bananas_lce", {"n_init": 10})])
-def test_lce_searches_continue_candidates_and_the_wrapped_search_learns_from_them(name, kw):
+@pytest.mark.parametrize("name,kw,hours", [("evolution_lce", {"population": 10, "tournament": 3}, 2.5),
+                                           ("bananas_lce", {"n_init": 10}, 4.0)])
+def test_lce_searches_continue_candidates_and_the_wrapped_search_learns_from_them(name, kw, hours):
     import warnings
 
     bench = SyntheticCurveBenchmark(max_epoch=30)
-    opt = make(name, bench.space, seed=0, fidelity=10, **kw)
+    opt = make(name, bench.space, seed=0, fidelity=10, **kw)  # x11's extrapolator (NASLib's ensemble)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # no "continued none" warning
-        run(opt, Oracle(bench, time_budget=12 * 3600.0))
+        run(opt, Oracle(bench, time_budget=hours * 3600.0))  # ~30-50 extrapolations, a few seconds each
     assert opt.n_continued_ > 0 and opt.n_stopped_ > 0
     inner = opt._inner
     assert 10 < inner.n_told <= 10 + opt.n_continued_  # the initial cells + continued ones (none stopped)
@@ -68,7 +68,7 @@ def test_lce_searches_continue_candidates_and_the_wrapped_search_learns_from_the
 
 def test_lce_search_that_never_continues_a_candidate_warns():
     bench = SyntheticCurveBenchmark(max_epoch=30)
-    opt = make("evolution_lce", bench.space, seed=0, fidelity=1, population=10, tournament=3)
+    opt = make("evolution_lce", bench.space, seed=0, fidelity=1, population=10, tournament=3, extrapolator="lce_fast")
     with pytest.warns(RuntimeWarning, match="continued none"):
         run(opt, Oracle(bench, time_budget=2 * 3600.0))
     assert opt.n_continued_ == 0 and opt.n_stopped_ > 0
@@ -85,3 +85,28 @@ def test_oracle_curves_refuses_a_list_or_a_zero_epoch_with_a_clear_error():
         with pytest.raises(ValueError, match="1..30"):
             oracle.curves(cells, bad)
     assert oracle.curves(cells, np.int64(10)).shape == (2, 10)
+
+
+def test_lce_search_indexes_epochs_as_x11_and_checks_its_parameters():
+    from fastnas.nasbench import load
+    from fastnas.search.lc_extrapolation import EvolutionLCE
+
+    bench = SyntheticCurveBenchmark(max_epoch=30)
+    assert make("evolution_lce", bench.space, seed=0, max_epoch=30).extrapolation == 15  # x11: fidelity // 2
+    darts = load("nb301").space
+    assert make("evolution_lce", darts, seed=0, max_epoch=98).extrapolation == 48  # x11's DARTS: 97 // 2
+    for kw, msg in [({"extrapolator": "lce"}, "extrapolator"), ({"fidelity": 2}, "at least 3"),
+                    ({"lce_steps": 0}, "lce_steps"), ({"lce_chain": "x"}, "lce_chain")]:
+        with pytest.raises(ValueError, match=msg):
+            make("evolution_lce", bench.space, seed=0, max_epoch=30, **kw)
+    with pytest.raises(ValueError, match="below max_epoch"):
+        _ = make("evolution_lce", bench.space, seed=0, max_epoch=30, extrapolation=30).extrapolation
+    # the bar holds each fully trained cell's value at epoch extrapolation + 1 (x11's 0-based full_lc[X])
+    opt = make("evolution_lce", bench.space, seed=0, max_epoch=30, fidelity=10, population=4, tournament=2)
+    oracle = Oracle(bench)
+    cells = opt.ask(4)
+    opt.tell(cells, oracle(cells, epoch=30), curves=list(oracle.curves(cells, 30)))
+    want = oracle.curves(cells, 30)[:, 15]
+    assert isinstance(opt, EvolutionLCE) and opt._info == pytest.approx(want.tolist())
+    # same seed, same decisions; the default is x11's extrapolator with the corrected chain
+    assert opt.params["extrapolator"] == "naslib" and opt.params["lce_chain"] == "metropolis"
