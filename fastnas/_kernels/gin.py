@@ -139,15 +139,16 @@ def _act(z, celu):
 
 
 @njit(fastmath=_FM)
-def _dact(z, celu):
+def _dact(z, a, celu):
+    """Derivative of the activation at pre-activation z with value a (CELU: exp(z) = a + 1 for z <= 0)."""
     if z > 0:
         return z * 0 + 1
     if celu:
-        return math.exp(z)
+        return a + 1
     return z * 0
 
 
-@njit(fastmath=_FM)
+@njit
 def _run(p, Fin, H, D, gauss, X0, ATb, mb, keep, drop_scale, rate, target, stats, train, grad):
     """Forward (and, with ``train``, loss, backward into ``grad`` and the BN-statistics update) of one batch.
 
@@ -163,15 +164,19 @@ def _run(p, Fin, H, D, gauss, X0, ATb, mb, keep, drop_scale, rate, target, stats
     for b in range(nb):
         for u in range(V):
             cnt += mb[b, u]
-    xs = [X0]
-    aggs = []
-    z1s = []
-    a1s = []
-    z2s = []
-    xhats = []
-    invs = []
+    # every layer's intermediate values, kept for the backward pass
+    OUT = np.empty((3, R, H), dtype=dt)
+    AGG0 = np.empty((R, Fin), dtype=dt)
+    AGGH = np.empty((2, R, H), dtype=dt)
+    Z1 = np.empty((3, R, H), dtype=dt)
+    A1 = np.empty((3, R, H), dtype=dt)
+    Z2 = np.empty((3, R, H), dtype=dt)
+    HH = np.empty((3, R, H), dtype=dt)
+    XH = np.empty((3, R, H), dtype=dt)
+    INV = np.empty((3, H), dtype=dt)
     for i in range(3):
-        x = xs[i]
+        x = X0 if i == 0 else OUT[i - 1]
+        agg = AGG0 if i == 0 else AGGH[i - 1]
         fi = Fin if i == 0 else H
         W1 = p[offs[6 * i]:offs[6 * i] + fi * H].reshape((fi, H))
         b1 = p[offs[6 * i + 1]:offs[6 * i + 1] + H]
@@ -179,7 +184,9 @@ def _run(p, Fin, H, D, gauss, X0, ATb, mb, keep, drop_scale, rate, target, stats
         b2 = p[offs[6 * i + 3]:offs[6 * i + 3] + H]
         gam = p[offs[6 * i + 4]:offs[6 * i + 4] + H]
         bet = p[offs[6 * i + 5]:offs[6 * i + 5] + H]
-        agg = x.copy()
+        for r in range(R):
+            for c in range(fi):
+                agg[r, c] = x[r, c]
         for b in range(nb):
             for u in range(V):
                 for v in range(V):
@@ -187,14 +194,16 @@ def _run(p, Fin, H, D, gauss, X0, ATb, mb, keep, drop_scale, rate, target, stats
                         w = ATb[b, u, v]
                         for c in range(fi):
                             agg[b * V + u, c] += w * x[b * V + v, c]
-        z1 = np.dot(agg, W1)
-        a1 = np.empty((R, H), dtype=dt)
+        z1 = Z1[i]
+        np.dot(agg, W1, z1)
+        a1 = A1[i]
         for r in range(R):
             for c in range(H):
                 z1[r, c] += b1[c]
                 a1[r, c] = _act(z1[r, c], gauss)
-        z2 = np.dot(a1, W2)
-        h = np.empty((R, H), dtype=dt)
+        z2 = Z2[i]
+        np.dot(a1, W2, z2)
+        h = HH[i]
         for r in range(R):
             for c in range(H):
                 z2[r, c] += b2[c]
@@ -224,28 +233,21 @@ def _run(p, Fin, H, D, gauss, X0, ATb, mb, keep, drop_scale, rate, target, stats
             for c in range(H):
                 mu[c] = stats[i, 0, c]
                 var[c] = stats[i, 1, c]
-        inv = np.empty(H, dtype=dt)
+        inv = INV[i]
         for c in range(H):
             inv[c] = 1.0 / math.sqrt(var[c] + 1e-5)
-        xhat = np.empty((R, H), dtype=dt)
-        out = np.empty((R, H), dtype=dt)
+        xhat = XH[i]
+        out = OUT[i]
         for b in range(nb):
             for u in range(V):
                 r = b * V + u
                 for c in range(H):
                     xhat[r, c] = (h[r, c] - mu[c]) * inv[c]
                     out[r, c] = (xhat[r, c] * gam[c] + bet[c]) * mb[b, u]
-        xs.append(out)
-        aggs.append(agg)
-        z1s.append(z1)
-        a1s.append(a1)
-        z2s.append(z2)
-        xhats.append(xhat)
-        invs.append(inv)
     # mean pooling over real nodes
     pooled = np.zeros((nb, H), dtype=dt)
     ncount = np.zeros(nb, dtype=dt)
-    x3 = xs[3]
+    x3 = OUT[2]
     for b in range(nb):
         for u in range(V):
             ncount[b] += mb[b, u]
@@ -307,7 +309,7 @@ def _run(p, Fin, H, D, gauss, X0, ATb, mb, keep, drop_scale, rate, target, stats
             loss += 0.5 * e * e / (s_b * s_b) + math.log(math.sqrt(2 * math.pi) * s_b)
             du[b] = -e / (s_b * s_b) / nb
             ds = (-e * e / (s_b * s_b * s_b) + 1.0 / s_b) / nb
-            dzs2[b] = ds * s_b * 0.5 * _dact(zs2[b], True)
+            dzs2[b] = ds * s_b * 0.5 * _dact(zs2[b], 2 * math.log(s_b), True)
         else:
             o = res[b, 0]
             d = o - target[b]
@@ -326,7 +328,7 @@ def _run(p, Fin, H, D, gauss, X0, ATb, mb, keep, drop_scale, rate, target, stats
         gbm += du[b]
         for k in range(D):
             gWm[k] += ad[b, k] * du[b]
-            dzb[b, k] = du[b] * Wm[k] * keep[b, k] / drop_scale * _dact(zb[b, k], gauss)
+            dzb[b, k] = du[b] * Wm[k] * keep[b, k] / drop_scale * _dact(zb[b, k], _act(zb[b, k], gauss), gauss)
     grad[offs[21]] = gbm
     np.dot(pooled.T, dzb, gWb)
     for b in range(nb):
@@ -344,8 +346,9 @@ def _run(p, Fin, H, D, gauss, X0, ATb, mb, keep, drop_scale, rate, target, stats
         for b in range(nb):
             gbs += dzs2[b]
             for k in range(D):
-                gWs[k] += _act(zs1[b, k], True) * dzs2[b]
-                dzs1[b, k] = dzs2[b] * Ws[k] * _dact(zs1[b, k], True)
+                a = _act(zs1[b, k], True)
+                gWs[k] += a * dzs2[b]
+                dzs1[b, k] = dzs2[b] * Ws[k] * _dact(zs1[b, k], a, True)
                 gbbs[k] += dzs1[b, k]
         grad[offs[25]] = gbs
         np.dot(pooled.T, dzs1, gWbs)
@@ -367,10 +370,12 @@ def _run(p, Fin, H, D, gauss, X0, ATb, mb, keep, drop_scale, rate, target, stats
         gb2 = grad[offs[6 * i + 3]:offs[6 * i + 3] + H]
         ggam = grad[offs[6 * i + 4]:offs[6 * i + 4] + H]
         gbet = grad[offs[6 * i + 5]:offs[6 * i + 5] + H]
-        xhat = xhats[i]
-        inv = invs[i]
-        z1 = z1s[i]
-        z2 = z2s[i]
+        xhat = XH[i]
+        inv = INV[i]
+        z1 = Z1[i]
+        a1 = A1[i]
+        z2 = Z2[i]
+        h = HH[i]
         # BatchNorm backward over the real nodes (dy is already zero on padding)
         sdx = np.zeros(H, dtype=dt)
         sdxx = np.zeros(H, dtype=dt)
@@ -388,19 +393,20 @@ def _run(p, Fin, H, D, gauss, X0, ATb, mb, keep, drop_scale, rate, target, stats
                 for c in range(H):
                     if mb[b, u] != 0:
                         dh = inv[c] / cnt * (cnt * dy[r, c] * gam[c] - sdx[c] - xhat[r, c] * sdxx[c])
-                        dz2[r, c] = dh * _dact(z2[r, c], gauss)
+                        dz2[r, c] = dh * _dact(z2[r, c], h[r, c], gauss)
                     else:
                         dz2[r, c] = 0.0
-        np.dot(a1s[i].T, dz2, gW2)
+        np.dot(a1.T, dz2, gW2)
         for r in range(R):
             for c in range(H):
                 gb2[c] += dz2[r, c]
         dz1 = np.dot(dz2, W2.T)
         for r in range(R):
             for c in range(H):
-                dz1[r, c] *= _dact(z1[r, c], gauss)
+                dz1[r, c] *= _dact(z1[r, c], a1[r, c], gauss)
                 gb1[c] += dz1[r, c]
-        np.dot(aggs[i].T, dz1, gW1)
+        agg = AGG0 if i == 0 else AGGH[i - 1]
+        np.dot(agg.T, dz1, gW1)
         if i > 0:
             dagg = np.dot(dz1, W1.T)
             dx = dagg.copy()
@@ -447,8 +453,8 @@ def loss_grad(p, H, D, gauss, ops, AT, mask, rows, keep, dropout, rate, target, 
     Returns (out (nb, 2), loss).
     """
     X0, ATb, mb = _gather(ops, AT, mask, rows)
-    return _run(p, ops.shape[2], H, D, gauss, X0, ATb, mb, keep, 1.0 - dropout, rate, target, stats, True,
-                grad)
+    return _run(p, ops.shape[2], H, D, gauss, X0, ATb, mb, keep, 1.0 - dropout, rate, target, stats,
+                rows.shape[0] >= 0, grad)
 
 
 @njit(fastmath=_FM)
@@ -470,19 +476,23 @@ def fit_gin(p, H, D, gauss, ops, AT, mask, y, perms, keep, batch, dropout, rate,
     m = np.zeros(P, dtype=p.dtype)
     v = np.zeros(P, dtype=p.dtype)
     grad = np.zeros(P, dtype=p.dtype)
-    tgt = np.empty(bs, dtype=p.dtype)
     t = 0
     fac = 1.0
     for ep in range(E):
         for s in range(0, n, bs):
             e_ = min(s + bs, n)
-            rows = perms[ep, s:e_]
+            # contiguous copies, so that _run is compiled once per dtype (the same types as predict_gin)
+            rows = perms[ep, s:e_].copy()
             nb = e_ - s
+            tgt = np.empty(nb, dtype=p.dtype)
+            kb = np.empty((nb, D), dtype=p.dtype)
             for b in range(nb):
                 tgt[b] = y[rows[b]]
+                for k in range(D):
+                    kb[b, k] = keep[ep, s + b, k]
             X0, ATb, mb = _gather(ops, AT, mask, rows)
-            _, loss = _run(p, ops.shape[2], H, D, gauss, X0, ATb, mb, keep[ep, s:e_], 1.0 - dropout, rate,
-                           tgt[:nb], stats, True, grad)
+            _, loss = _run(p, ops.shape[2], H, D, gauss, X0, ATb, mb, kb, 1.0 - dropout, rate, tgt, stats, n > 0,
+                           grad)
             losses[t] = loss
             t += 1
             c1 = 1.0 - beta1 ** t
@@ -505,5 +515,8 @@ def predict_gin(p, H, D, gauss, ops, AT, mask, stats, rate):
     keep = np.ones((1, 1), dtype=p.dtype)
     tgt = np.zeros(1, dtype=p.dtype)
     grad = np.zeros(1, dtype=p.dtype)
-    out, _ = _run(p, ops.shape[2], H, D, gauss, X0, ATb, mb, keep, 1.0, rate, tgt, stats, False, grad)
+    # ``rows.shape[0] < 0`` is False, written as a run-time value so that this call has the same types as
+    # fit_gin's (a literal False would compile _run a second time)
+    out, _ = _run(p, ops.shape[2], H, D, gauss, X0, ATb, mb, keep, 1.0 - 0.0 * rate, rate, tgt, stats,
+                  rows.shape[0] < 0, grad)
     return out
