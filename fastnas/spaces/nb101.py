@@ -251,6 +251,8 @@ class NB101(SearchSpace):
         # UCS-4 code points is a plain uint8 -> uint32 cast viewed as <U32: the same array as
         # .view("S32").astype("U32"), without the string-cast machinery (about 1 us of a one-cell call)
         out = _backend.get("nb101_hash")(*rows, int(threads), invalid == "raise")
+        if len(out) == 1:  # one cell: through a Python str is cheaper still (~0.45 us against ~0.75 us)
+            return np.array([out.tobytes().decode("ascii")], _U32)
         return out.astype(np.uint32).view(_U32).reshape(-1)
 
     # ---------------------------------------------------------------- the whole space

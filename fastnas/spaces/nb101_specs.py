@@ -127,10 +127,13 @@ def from_specs(matrices, ops) -> NB101Cells:
     go through ``parse_specs``, the Python specification, which raises ``ValueError`` naming the row and
     the reason, so the message is the same on every backend.
     """
-    if isinstance(ops, str):
-        raise TypeError("ops must be a list of op names (or a list of such lists), not a string")
-    if _is_single_ops(ops):
+    if type(ops) is list and ops and type(ops[0]) is str:  # one spec as lists (the one-cell call): no more tests
         matrices, ops = [matrices], [ops]
+    else:
+        if isinstance(ops, str):
+            raise TypeError("ops must be a list of op names (or a list of such lists), not a string")
+        if _is_single_ops(ops):
+            matrices, ops = [matrices], [ops]
     out = _backend.get("nb101_parse_specs")(matrices, ops)
     if out is None:
         out = parse_specs(matrices, ops)

@@ -152,6 +152,10 @@ def test_hash_direct_matches_the_string_cast(backend):
     assert got.tolist() == ["043721b9c7fe8c5fad811d47d83132ec", "", "043721b9c7fe8c5fad811d47d83132ec"]
     assert got.tolist() == raw.view("S32").reshape(-1).astype("U32").tolist()  # the former conversion
     assert NB101().hash(cells[:0], table=False).shape == (0,)
+    for i in range(3):  # one row (its own path) gives the same
+        with _backend.use(backend):
+            one = NB101().hash(cells[i], invalid="empty", table=False)
+        assert one.dtype == np.dtype("<U32") and one.shape == (1,) and one.tolist() == got[i:i + 1].tolist()
 
 
 # ---------------------------------------------------------------- benchmark queries
