@@ -128,7 +128,7 @@ def _string_table() -> np.ndarray:
 _INDEX_OF_STRING: dict[str, int] | None = None
 #: official arch string -> its index as a (1,) int64 read-only view (the result of ``strings_to_index(s)``,
 #: made once per string: a one-string call is then one dict lookup). Filled in place by ``_index_of_string``
-#: (callers may hold a reference to it); about 1.8 MB for the 15,625 views.
+#: (callers may hold a reference to it); about 2 MB for the 15,625 views.
 ONE_INDEX: dict[str, np.ndarray] = {}
 #: official arch string -> its (1, 6) int8 op row as a read-only view (``from_strings(s)``'s array), likewise
 ONE_OPS: dict[str, np.ndarray] = {}
