@@ -95,6 +95,8 @@ WHITE2021: dict[str, dict] = {
     # nsamples 800, burn_in 500, 4 families of curvefunctions.curve_combination_models); final_epoch 200
     # for NB201 (the class defaults are these values)
     "lce_m": {"final_epoch": 200, "nwalkers": 50, "nsamples": 800, "burn_in": 500},
+    # lce/lce.py LCEPredictor on NB201: final_epoch 200, mcmc N 300, default_guess 85, NASLib's in-place chain
+    "lce_naslib": {"final_epoch": 200, "n_steps": 300, "default_guess": 85.0, "chain": "naslib"},
     # zero-cost tables/live proxies: NAS-Bench-Suite-Zero's scores, no settings
     "zc_table": {}, "zc_live": {},
 }

@@ -217,7 +217,8 @@ def test_evolution_lce_decision_rule_is_x11s():
     bench = SyntheticCurveBenchmark(ToySpace(6, 5), seed=2, max_epoch=40)
     P, F, X, top = 6, 8, 20, 0.5
     o = Oracle(bench, budget=10_000, time_budget=18 * 200.0)
-    run(make("evolution_lce", bench.space, seed=0, population=P, tournament=3, fidelity=F, top_n_percent=top), o)
+    run(make("evolution_lce", bench.space, seed=0, population=P, tournament=3, fidelity=F, top_n_percent=top,
+             extrapolator="lce_fast", extrapolation=X), o)
     h = o.history()
     keys, epochs = h["key"].tolist(), h["epoch"].tolist()
     assert epochs[:P] == [40] * P and set(epochs) == {F, 40}
@@ -225,7 +226,7 @@ def test_evolution_lce_decision_rule_is_x11s():
     for i, (k, e) in enumerate(zip(keys, epochs)):
         cell = h["cells"][i]
         if e == 40:
-            info.append(float(bench.curves(cell, [X])[0, 0]))
+            info.append(float(bench.curves(cell, [X + 1])[0, 0]))  # x11's full_lc[X]: epoch X + 1
             continue
         partial = bench.curves(cell, np.arange(1, F + 1))
         pred = float(LCE(final_epoch=X, scale=100.0).predict(Curves(val_acc=partial))[0])
