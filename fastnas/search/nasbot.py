@@ -19,22 +19,24 @@ expected improvement, and an evolutionary algorithm that optimises the acquisiti
   hyper-parameters and adds the new data, as the code's ``fitted_gp`` path does;
 * **acquisition**: expected improvement over the best told value; the posterior variance of a candidate
   is floored at ``0.05`` noise variances (the code's projection of the test covariance, for one candidate);
-* **acquisition optimiser** (paper section 4.2): start from the told cells with their EI; for ``ea_steps``
-  steps draw ``ea_children`` parents with probability proportional to their EI, mutate each (one call of
-  the space's ``mutate`` at rate 1; NASBOT's own network modifiers are not defined for cells), compute the
-  children's EI and add them to the pool; query the ``batch`` new cells of largest EI.
+* **acquisition optimiser** (paper section 4.2; the code's GA, ``opt/ga_optimiser.py``): the told cells with
+  their EI are the initial pool; each epoch draws ``clip(3 sqrt(E), 5, 100)`` parents with replacement
+  with probability ``exp((ei - mean) / (2 (std + 1e-4)))`` over everything evaluated so far, mutates each
+  by 1-5 modification steps (probabilities 0.5, 0.25, 0.125, 0.075, 0.05, the code's
+  ``ga_mutation_op_distro``; a step here is one call of the space's ``mutate`` at rate 1), and evaluates
+  the new children's EI, until ``E = clip(25 sqrt(t), 50, 500)`` children are evaluated at step ``t``
+  (``acq_evals`` overrides ``E``); the ``batch`` evaluated cells of largest EI are proposed.
 
 One proposal per told result (``batch=1``, the default): the sequential form of NASBOT (the paper's
 experiments run it asynchronously on 2 or 4 GPU workers; one worker is the sequential algorithm).
 ``batch=10`` (opt-in) proposes the 10 best of one evolutionary pool per round, the former behaviour.
 
-Deviations (docs/methods.md): the acquisition optimiser mutates cells with the space's operator (the
-code's modifiers change layers of its own CNN class; its budget of ``clip(25 sqrt(t), 50, 500)`` EI
-evaluations is ``ea_steps x ea_children`` = 200 here); the code's default hyper-parameter choice in
-``gp_bandit`` is ``rand_exp_sampling`` (4400 random hyper-parameter vectors, one drawn per step with
-probability ``exp(lml)``), 20x the cost of the DIRECT maximisation used here (the code's ``gp_core``
-default, also a marginal-likelihood maximiser); the initial cells are random (the code starts from a
-hand-written pool of CNNs); cell channels per ``fastnas.search.otmann``.
+Deviations (docs/methods.md): a GA modification step is the space's mutation (the code's modifiers
+change layers of its own CNN class); the initial pool is the told cells (the code: a hand-written pool of
+CNNs), and the initial cells are random; duplicate children are dropped, not evaluated; the code's default
+hyper-parameter choice in ``gp_bandit`` is ``rand_exp_sampling`` (4400 random hyper-parameter vectors, one
+drawn per step with probability ``exp(lml)``), 8x the cost of the DIRECT maximisation used here (the
+code's ``gp_core`` default, also a marginal-likelihood choice); cell channels per ``fastnas.search.otmann``.
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ from ._model_based import default_encoding
 from .otmann import STRUCT_COEFFS, cell_graphs, distance_matrix
 
 _LAYER_SPACES = ("nb101", "nb201", "darts")  # spaces with NASBOT layer graphs (otmann.layer_graph)
+_MUTATION_STEPS = (0.5, 0.25, 0.125, 0.075, 0.05)  # the code's ga_mutation_op_distro: P(1..5 modification steps)
 
 
 def _psd(K: np.ndarray) -> np.ndarray:
@@ -105,8 +108,8 @@ class NASBOT(Optimizer):
     """
 
     name = "nasbot"
-    _defaults = {"n_init": 10, "struct_coeffs": STRUCT_COEFFS, "nu_nas": 1.0, "ea_steps": 10, "ea_children": 20,
-                 "hp_evals": 550, "refit_every": 7, "batch": 1, "channels": None, "encoding": None}
+    _defaults = {"n_init": 10, "struct_coeffs": STRUCT_COEFFS, "nu_nas": 1.0, "acq_evals": None, "hp_evals": 550,
+                 "refit_every": 7, "batch": 1, "channels": None, "encoding": None}
     batch_size = 1
 
     def __init__(self, space, seed=None, **params):
@@ -123,8 +126,11 @@ class NASBOT(Optimizer):
 
     def _validate_params(self) -> None:
         p = self.params
-        for k in ("n_init", "ea_steps", "ea_children", "hp_evals", "refit_every", "batch"):
-            if isinstance(p[k], bool) or int(p[k]) != p[k] or int(p[k]) < 1:
+        for k in ("n_init", "hp_evals", "refit_every", "batch", "acq_evals"):
+            if k == "acq_evals" and p[k] is None:
+                continue
+            if isinstance(p[k], bool) or not isinstance(p[k], (int, float, np.integer, np.floating)) \
+                    or int(p[k]) != p[k] or int(p[k]) < 1:
                 raise ValueError(f"{k} must be an integer >= 1, got {p[k]!r}")
         try:
             s = np.asarray(p["struct_coeffs"], dtype=np.float64)
@@ -225,6 +231,14 @@ class NASBOT(Optimizer):
         var = np.maximum(e[1] + e[2] - (KV * KV * self._inv).sum(axis=1), 0.05 * e[0])
         return mean, np.sqrt(var)
 
+    def acq_budget(self, t: int) -> tuple[int, int]:
+        """(EI evaluations, mutations per epoch) of the acquisition GA at step ``t``: the code's
+        ``clip(25 sqrt(t), 50, 500)`` (``opt/nasbot.py``, NN domain dimension 5) unless ``acq_evals`` is
+        set, and ``clip(3 sqrt(evals), 5, 100)`` (``opt/domains.py``)."""
+        ev = self.params["acq_evals"]
+        ev = int(np.clip(25 * np.sqrt(t), 50, 500)) if ev is None else int(ev)
+        return ev, int(np.clip(3 * np.sqrt(ev), 5, 100))
+
     def _propose(self, n: int):
         p = self.params
         n_init = int(p["n_init"])
@@ -234,32 +248,40 @@ class NASBOT(Optimizer):
         self._fit_gp()
         best = float(self._y.max())
         m, s = self._posterior(self._D, self._Dbar)
-        pool_cells = [self.cells_]
-        pool_ei = [expected_improvement(m, s, best)]
-        new_cells, new_ei, keys = [], [], set()
-        for _ in range(int(p["ea_steps"])):
-            cells = self.space.concat(pool_cells)
-            ei = np.concatenate(pool_ei)
-            w = ei + 1e-12
-            idx = self._rng.choice(len(w), size=int(p["ea_children"]), p=w / w.sum())
-            kids = self._fresh(self.space.mutate(cells[idx], rate=1.0, seed=self._draw_seed()))
-            if len(kids) == 0:
-                continue
-            k = self.space.key(kids)
-            _, first = np.unique(k, return_index=True)
-            first = np.sort(first)
-            keep = first[~np.isin(k[first], np.fromiter(keys, dtype=np.uint64, count=len(keys)))] \
-                if keys else first
-            kids = kids[keep]
+        # the code's GA (opt/ga_optimiser.py): the initial pool with its EI, then epochs of mutations of
+        # parents drawn with replacement with probability exp((ei - mean) / (2 (std + 1e-4))), each child
+        # EI-evaluated, until the evaluation budget is spent; the best evaluated new cells are proposed
+        n_evals, per_epoch = self.acq_budget(self.n_told + self.pending + 1)
+        pool_cells, pool_ei = [self.cells_], [expected_improvement(m, s, best)]
+        new_cells, new_ei, keys, n_new = [], [], set(), 0
+        for _ in range(4 * n_evals):  # epochs; the bound only matters on a nearly exhausted space
+            if n_new >= n_evals:
+                break
+            cells, ei = self.space.concat(pool_cells), np.concatenate(pool_ei)
+            z = (ei - ei.mean()) / (2 * (ei.std() + 1e-4))
+            w = np.exp(z - z.max())
+            parents = self._rng.choice(len(w), size=per_epoch, p=w / w.sum())
+            steps = self._rng.choice(len(_MUTATION_STEPS), size=per_epoch, p=_MUTATION_STEPS) + 1
+            kids = cells[parents]
+            for k in range(1, int(steps.max()) + 1):   # k modification steps: k successive mutations
+                rows = np.flatnonzero(steps >= k)
+                if len(rows):
+                    mutated = self.space.mutate(kids[rows], rate=1.0, seed=self._draw_seed())
+                    kids = self.space.concat([kids[np.setdiff1d(np.arange(len(kids)), rows)], mutated])
+                    steps = np.concatenate([steps[np.setdiff1d(np.arange(len(steps)), rows)], steps[rows]])
+            kids = self._fresh(kids)
+            if len(kids):
+                kk = self.space.key(kids)
+                kids = kids[~np.isin(kk, np.fromiter(keys, dtype=np.uint64, count=len(keys)))][:n_evals - n_new]
             if len(kids) == 0:
                 continue
             keys.update(self.space.key(kids).tolist())
-            km, ks = self._posterior(*self._cand_dists(kids))
-            kei = expected_improvement(km, ks, best)
+            kei = expected_improvement(*self._posterior(*self._cand_dists(kids)), best)
             pool_cells.append(kids)
             pool_ei.append(kei)
             new_cells.append(kids)
             new_ei.append(kei)
+            n_new += len(kids)
         if not new_cells:
             return self._random_fresh(n)
         cands = self.space.concat(new_cells)

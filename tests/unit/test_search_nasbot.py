@@ -238,15 +238,17 @@ def test_nasbot_contract_batch_and_validation():
     from fastnas.testing import check_optimizer
 
     sp = get_space("nb201")
-    check_optimizer("nasbot", sp, batch=1, rounds=8, n_init=4, ea_steps=2, ea_children=5, hp_evals=60,
-                    refit_every=2)
-    opt = make("nasbot", sp, seed=0, n_init=4, ea_steps=2, ea_children=5, hp_evals=60, batch=10)
+    check_optimizer("nasbot", sp, batch=1, rounds=8, n_init=4, acq_evals=10, hp_evals=60, refit_every=2)
+    opt = make("nasbot", sp, seed=0, n_init=4, acq_evals=20, hp_evals=60, batch=10)
     assert opt.batch_size == 10
     cells = opt.ask(10)                 # the n_init = 4 random cells first
     opt.tell(cells, np.arange(len(cells), dtype=float))
     assert len(cells) == 4 and len(opt.ask(10)) == 10 and opt._hp is not None and opt._D.shape == (4, 4, 4)
+    assert opt.acq_budget(4) == (20, 13)
+    dflt = make("nasbot", sp, seed=0)   # the code's clip(25 sqrt(t), 50, 500) and clip(3 sqrt(E), 5, 100)
+    assert dflt.acq_budget(4) == (50, 21) and dflt.acq_budget(100) == (250, 47) and dflt.acq_budget(900) == (500, 67)
     for bad in ({"struct_coeffs": ()}, {"struct_coeffs": (0.1, -1.0)}, {"batch": 0}, {"hp_evals": 0},
-                {"channels": 0}, {"nu_nas": 0.0}):
+                {"channels": 0}, {"nu_nas": 0.0}, {"acq_evals": 0}):
         with pytest.raises(ValueError):
             make("nasbot", sp, seed=0, **bad)
 

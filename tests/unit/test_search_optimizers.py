@@ -10,7 +10,7 @@ from fastnas.sim.synthetic import SyntheticBenchmark, ToySpace
 # small models keep the suite fast; the defaults are exercised by the benchmarks
 FAST = {"bananas": {"epochs": 30}, "bonas": {"epochs": 20}, "npenas": {"epochs": 20},
         "neural_predictor": {"n_init": 40, "k": 40, "epochs": 20, "lr": 1e-3, "n_candidates": 300},
-        "nasbot": {"ea_steps": 3, "ea_children": 10, "hp_evals": 60}}
+        "nasbot": {"acq_evals": 30, "hp_evals": 60}}
 TORCH = {"bananas", "bonas", "npenas", "neural_predictor"}
 MODEL = TORCH | {"gp_bo", "nasbot"}
 # multi-fidelity optimizers need a benchmark with learning curves: tests/unit/test_search_multi_fidelity.py
