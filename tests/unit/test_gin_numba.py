@@ -61,7 +61,8 @@ def test_loss_gradient_and_bn_stats_equal_torch_autograd(gauss, dt):
     g_ref = np.concatenate([q.grad.numpy().ravel() for q in params])
     s_ref = np.stack([np.stack([a.numpy(), b.numpy()]) for a, b in tstats])
     tol = 1e-10 if dt == np.float64 else 2e-5
-    assert abs(loss - float(ref_loss)) <= tol * abs(float(ref_loss))
+    rl = float(ref_loss.detach())
+    assert abs(loss - rl) <= tol * abs(rl)
     assert np.abs(g_ref).max() > 1.0 and (g_ref != 0).mean() > 0.5  # a real gradient, not zeros
     np.testing.assert_allclose(grad, g_ref, rtol=0, atol=tol * np.abs(g_ref).max())
     np.testing.assert_allclose(stats, s_ref, rtol=tol, atol=tol)
@@ -84,12 +85,13 @@ def _torch_training(m, p0, ops, AT, mask, y, perms, keep, bs, lr, wd, T, gauss, 
     for ep in range(perms.shape[0]):
         for s in range(0, len(ops), bs):
             idx = torch.tensor(perms[ep, s:s + bs])
-            out = m._forward(torch, params, Ot[idx], At[idx], Mt[idx], stats, True, torch.tensor(keep[ep, s:s + bs] > 0))
+            kp = torch.tensor(keep[ep, s:s + bs] > 0)
+            out = m._forward(torch, params, Ot[idx], At[idx], Mt[idx], stats, True, kp)
             loss = m._loss(out, Yt[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             step += 1
             for g, b0 in zip(opt.param_groups, base):
                 g["lr"] = 0.5 * b0 * (1 + math.cos(math.pi * (step + 2) / T))
