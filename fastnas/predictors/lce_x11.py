@@ -27,13 +27,20 @@ For one curve ``y`` (validation accuracy as a fraction, at ``x = 1..n``):
 NASLib bug, corrected here (``chain="metropolis"``, the default): ``perturb_params`` copies the parameter dict
 shallowly and adds the noise in place, so in NASLib the family parameters random-walk whether or not a step is
 accepted, and every stored sample shares the final parameter arrays (only the weights and ``sigma^2`` follow the
-Metropolis rule). ``chain="naslib"`` reproduces that behaviour for comparison. Measured on NB301 surrogate curves
-(docs/methods.md): the two differ by far less than the spread between cells, because 10 steps of 1e-4 move
-the parameters little; the correct chain is the default because it is the algorithm NASLib intends.
+Metropolis rule). ``chain="naslib"`` reproduces that behaviour for comparison. Measured on 60 NB301 surrogate
+curves x 3 seeds (epochs 1-20 extrapolated to 48): the unconstrained walk ends where some family evaluates to
+NaN for 16 of 180 predictions (non-finite; x11 then guesses U[0, 1) and stops the cell), against 0 for the intended chain; where both
+are finite they differ by 0.32 pp on average (at most 2.6 pp). Not nil, so the intended chain is the default.
 
 hill3 is NASLib's ``ymax x^eta / (kappa eta + x^eta)`` (the Hill function has ``kappa^eta``); vapor_pressure is
 NASLib's ``a + b/x + c log x`` (the log of Domhan's vapor pressure). Both are kept as NASLib writes them, because
 this class promises NASLib's extrapolator.
+
+Speed without changing a bit: ``fit_families`` drives scipy's own L-BFGS-B routine for all (curve, family)
+problems in lockstep and evaluates the objective with scipy's forward differences for all waiting problems of a
+family in one vectorised call; ``**`` uses the C library's scalar ``pow`` as NASLib's ``np.vectorize`` does.
+Measured (contended 2-core machine, 20-epoch NB301 curves, same run): ``minimize`` per problem 3.3 s per
+curve; lockstep one curve at a time 0.73 s; 8 curves in one ``predict`` 0.37 s per curve.
 
 A curve whose prediction is not finite gets ``default_guess + U[0, 1)`` (NASLib; x11 uses ``default_guess = 0``),
 counted in ``n_fallback_``.
