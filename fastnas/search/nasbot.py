@@ -191,7 +191,8 @@ class NASBOT(Optimizer):
                 except np.linalg.LinAlgError:  # pragma: no cover - eigh of a symmetric matrix converges
                     return 1e300
 
-            res = direct(neg, [tuple(b) for b in bounds], eps=1e-5, maxfun=int(self.params["hp_evals"]), locally_biased=False)
+            res = direct(neg, [tuple(b) for b in bounds], eps=1e-5, maxfun=int(self.params["hp_evals"]),
+                         locally_biased=False)
             self._hp, self._fit_n = np.asarray(res.x, dtype=np.float64), n
         _, (self._V, self._inv, self._alpha) = log_marginal_likelihood(self._hp, self._D, Db2, y)
         self._median = float(np.median(y))
