@@ -178,6 +178,28 @@ def test_compiled_solver_matches_pot_network_simplex(space_name):
         distance_matrix(G, G, solver="simplex")
 
 
+def test_compiled_solver_equals_its_python_twin():
+    from fastnas.search import _otmann_solvers as so
+    from fastnas.search.otmann import _label_cost, _padded
+    from fastnas.spaces import get_space
+
+    py = getattr(so._distances_kernel, "py_func", so._distances_kernel)
+    sp = get_space("nb201")
+    G = cell_graphs(sp, sp.sample(4, seed=11))
+    P, L, M, k = _padded(G, max(len(g.labels) for g in G))
+    lcb = np.where(np.isinf(_label_cost(G, 1.0, None)), 7.65432e5, _label_cost(G, 1.0, None))
+    s = np.array([0.1, 0.8])
+    A, B = np.zeros((2, 4, 4)), np.zeros((2, 4, 4))
+    so._distances_kernel(P, L, M, k, P, L, M, k, lcb, s, 1.0, False, A)
+    py.__globals__["_transport"] = getattr(so._transport, "py_func", so._transport)
+    try:
+        py(P, L, M, k, P, L, M, k, lcb, s, 1.0, False, B)
+    finally:
+        py.__globals__["_transport"] = so._transport
+    np.testing.assert_allclose(A, B, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(A, distance_matrix(G, G, (0.1, 0.8))[0], rtol=1e-12, atol=1e-9)
+
+
 def test_nb101_channels_follow_nasbench():
     from fastnas.spaces import get_space
 
