@@ -43,6 +43,7 @@ def _rows():
     kcol, dense, table, values, _, _, ones = bench._plan("accuracy", "valid", "mean", None)
     lookup, to_code, ops201 = core.lookup_query, core.nb201_to_code, c201.ops
     spec_m, spec_o = [m101], [o101]
+    code201 = NB201.to_code(c201)
     return {
         "nb201 arch string -> index (string_index mapping)": {
             "fastnas": lambda: index_of[s_arch],
@@ -95,6 +96,17 @@ def _rows():
             "fastnas": lambda: s101.is_valid(c101),
             "reference": lambda: ref.nasbench_prune_valid(m_np, list(o101)),
             "kernel": lambda: core.nb101_is_valid(m7, o7, v7),
+        },
+        "nb201 `NB201.from_index(i)`, one int": {
+            "fastnas": lambda: NB201.from_index(1003),
+        },
+        "nb201 `NB201.from_code(codes)`, one int64 code in an array": {
+            "fastnas": lambda: NB201.from_code(code201),
+            "kernel": lambda: core.nb201_from_code(code201),
+        },
+        "nb201 `NB201.to_index(cells)`, one cell": {
+            "fastnas": lambda: NB201.to_index(c201),
+            "kernel": lambda: to_code(ops201),
         },
         # no reference twin (NATS-Bench's get_more_info walks its per-seed result objects; not transcribed):
         # these rows measure the API's overhead over the kernels it calls (nb201_to_code + lookup_query)

@@ -50,6 +50,7 @@ _new = object.__new__
 _set = object.__setattr__
 _ONE_INDEX = _cv.ONE_INDEX
 _ONE_OPS = _cv.ONE_OPS
+_I64 = np.dtype(np.int64)
 
 
 def _wrap(ops: np.ndarray) -> NB201Cells:
@@ -163,6 +164,10 @@ class NB201(SearchSpace):
         >>> NB201.to_strings(NB201.from_index(0))
         ['|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|']
         """
+        if type(index) is list and len(index) == 1:  # [i]: one cell, as a batch of one anyway
+            index = index[0] if type(index[0]) is int else index
+        if type(index) is int and 0 <= index < N_CELLS:  # one index: a row of the cached table (read-only view)
+            return _wrap(_cv.ops_by_index()[index:index + 1])
         return _wrap(_cv.from_index(index))
 
     @classmethod
@@ -177,6 +182,10 @@ class NB201(SearchSpace):
         >>> NB201.from_code(7).ops.tolist()
         [[0, 0, 0, 0, 1, 2]]
         """
+        if type(codes) is int and 0 <= codes < N_CELLS:  # one code: a row of the cached table (read-only view)
+            return _wrap(_cv.ops_by_code()[codes:codes + 1])
+        if type(codes) is np.ndarray and codes.dtype is _I64 and codes.ndim == 1:
+            return _wrap(_backend.get("nb201_from_code")(codes))  # what the kernel takes; it checks the range
         return _wrap(_cv.from_code(codes))
 
     @classmethod

@@ -41,6 +41,10 @@ def as_int_array(x, what: str, ndim: int | None = None, dtype=np.int64) -> np.nd
         a = np.asarray(x)
     except Exception as exc:
         raise ValueError(f"{what}: cannot make an array ({exc})") from None
+    if a.dtype.kind in "iub" and np.can_cast(a.dtype, dtype):  # every value fits: no range scan (~3 us)
+        if ndim is not None and a.ndim != ndim:
+            raise ValueError(f"{what} must be {ndim}-dimensional, got shape {a.shape}")
+        return np.array(a, dtype=dtype, order="C")  # a copy, as below
     if a.dtype == object or a.dtype.kind not in "iub":
         if a.dtype.kind == "f" and a.size and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
             pass  # integral floats are accepted
@@ -94,6 +98,14 @@ def index_to_code() -> np.ndarray:
 
 
 @functools.cache
+def ops_by_code() -> np.ndarray:
+    """(15625, 6) int8 op rows in code order (read-only): row c is ``from_code(c)`` (one-code fast path)."""
+    ops = _backend.get("nb201_from_code")(np.arange(N_CELLS, dtype=np.int64))
+    ops.flags.writeable = False
+    return ops
+
+
+@functools.cache
 def code_to_index() -> np.ndarray:
     inv = np.empty(N_CELLS, dtype=np.int64)
     inv[index_to_code()] = np.arange(N_CELLS)
@@ -140,7 +152,7 @@ def _index_of_string() -> dict[str, int]:
     if _INDEX_OF_STRING is None:
         strings = _string_table()[index_to_code()].tolist()
         index = {s: i for i, s in enumerate(strings)}
-        ar, ops = _arange(), _ops_by_index()
+        ar, ops = _arange(), ops_by_index()
         ONE_INDEX.update((s, ar[i:i + 1]) for i, s in enumerate(strings))
         ONE_OPS.update((s, ops[i:i + 1]) for i, s in enumerate(strings))
         _INDEX_OF_STRING = index
@@ -156,7 +168,7 @@ def string_index():
 
 
 @functools.cache
-def _ops_by_index() -> np.ndarray:
+def ops_by_index() -> np.ndarray:
     """(15625, 6) int8 op rows in official index order (read-only): row i is ``from_index(i)``."""
     ops = _backend.get("nb201_from_code")(np.ascontiguousarray(index_to_code()))
     ops.flags.writeable = False

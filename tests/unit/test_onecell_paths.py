@@ -208,3 +208,27 @@ def test_one_key_query_missing_and_errors(c10):
         c10.query_keys(np.array([1.5]))
     # a byte-swapped uint64 array is not the kernel's dtype: converted, same answer
     assert c10.query_keys(np.array([11667], ">u8")).tolist() == c10.query_keys([11667]).tolist()
+
+
+# ---------------------------------------------------------------- NB201 index and code converters
+@pytest.mark.parametrize("backend", ["cpp", "python"])
+def test_one_index_and_code_paths(backend):
+    with _backend.use(backend):
+        # index 0 is INDEX0 (official order); code 7 is ops [0, 0, 0, 0, 1, 2] (base 5, most significant first)
+        for one in (NB201.from_index(0), NB201.from_index([0]), NB201.from_index(np.array([0]))):
+            assert one.ops.tolist() == [[4, 2, 1, 2, 1, 1]] and not one.ops.flags.writeable
+        for one in (NB201.from_code(7), NB201.from_code(np.array([7], np.int64)), NB201.from_code([7]),
+                    NB201.from_code(np.array([7], np.int8))):
+            assert one.ops.tolist() == [[0, 0, 0, 0, 1, 2]] and not one.ops.flags.writeable
+        assert NB201.from_code(np.array([7, 15624], np.int64)).ops.tolist() == [[0, 0, 0, 0, 1, 2], [4] * 6]
+        for bad in (15625, -1, [15625], np.array([15625], np.int64)):
+            with pytest.raises(ValueError, match="out of range"):
+                NB201.from_code(bad)
+            with pytest.raises(ValueError, match="out of range"):
+                NB201.from_index(bad)
+        with pytest.raises(ValueError, match="1-dimensional"):
+            NB201.from_code(np.zeros((1, 1), np.int64))
+        with pytest.raises(ValueError, match="integers"):
+            NB201.from_index([1.5])
+        with pytest.raises(ValueError, match="integers"):
+            NB201.from_index(["a"])
