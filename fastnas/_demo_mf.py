@@ -16,8 +16,9 @@ import time
 
 #: evolution's population is 10 (tournament 5) here instead of 30 (10): with a budget of a few dozen full
 #: trainings, a population of 30 would never leave its random start. x11's LC-extrapolation variants
-#: (``evolution_lce``, ``bananas_lce``) fit a learning-curve model per candidate (about 0.1-0.3 s each on
-#: a busy 2-core machine), too slow for a one-minute demo: ``benchmarks/mf_results.py`` runs them.
+#: (``evolution_lce``, ``bananas_lce``) fit x11's 11-family learning-curve ensemble per candidate (about
+#: 0.2-0.7 s each on a busy 2-core machine, ~100 s per 48 h trial), too slow for a one-minute demo:
+#: ``benchmarks/mf_results.py`` runs them.
 ALGORITHMS = ["random", ("evolution", {"population": 10, "tournament": 5}), "successive_halving", "hyperband",
               "bohb"]
 
