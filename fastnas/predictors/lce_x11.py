@@ -29,8 +29,9 @@ shallowly and adds the noise in place, so in NASLib the family parameters random
 accepted, and every stored sample shares the final parameter arrays (only the weights and ``sigma^2`` follow the
 Metropolis rule). ``chain="naslib"`` reproduces that behaviour for comparison. Measured on 60 NB301 surrogate
 curves x 3 seeds (epochs 1-20 extrapolated to 48): the unconstrained walk ends where some family evaluates to
-NaN for 16 of 180 predictions (non-finite; x11 then guesses U[0, 1) and stops the cell), against 0 for the intended chain; where both
-are finite they differ by 0.32 pp on average (at most 2.6 pp). Not nil, so the intended chain is the default.
+NaN for 16 of 180 predictions (non-finite; x11 then guesses U[0, 1) and stops the cell), against 0 for the
+intended chain; where both are finite they differ by 0.32 pp on average (at most 2.6 pp). Not nil, so the
+intended chain is the default.
 
 hill3 is NASLib's ``ymax x^eta / (kappa eta + x^eta)`` (the Hill function has ``kappa^eta``); vapor_pressure is
 NASLib's ``a + b/x + c log x`` (the log of Domhan's vapor pressure). Both are kept as NASLib writes them, because
