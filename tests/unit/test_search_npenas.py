@@ -158,3 +158,50 @@ def test_gin_batch_size_fixed_by_the_initial_cells(monkeypatch, variant):
         cells = opt.ask(10)
         opt.tell(cells, np.arange(10.0) + 80 + r)
     assert seen == [10, 10, 10]
+
+
+def test_official_nb201_graph_by_hand():
+    from fastnas.search.npenas import npenas_nb201_graphs
+
+    # no 'none': nodes input, 0->1, 0->2, 0->3, 1->2, 1->3, 2->3, output with the code's 10 arcs
+    ops = np.array([[1, 2, 3, 4, 1, 2]])  # edges (0,1) (0,2) (1,2) (0,3) (1,3) (2,3)
+    g = npenas_nb201_graphs(ops)[0]
+    # node labels: input 0, then ops of edges 0->1 (skip 2), 0->2 (conv1 3), 0->3 (pool 5), 1->2 (conv3 4),
+    # 1->3 (skip 2), 2->3 (conv1 3), output 7
+    assert g[:64].reshape(8, 8).argmax(axis=1).tolist() == [0, 2, 3, 5, 4, 2, 3, 7]
+    arcs = {(int(i), int(j)) for i, j in np.argwhere(g[64:].reshape(8, 8))}
+    assert arcs == {(0, 1), (0, 2), (0, 3), (1, 4), (1, 5), (2, 6), (4, 6), (3, 7), (5, 7), (6, 7)}
+    # a dead cell: only 1->2 is an op (conv3); node 0->1, 0->2, 0->3 etc. are 'none' and deleted; the conv3
+    # node and the output have no arcs left, so both are fed from the input; 5 isolate nodes pad to 8
+    g = npenas_nb201_graphs(np.array([[0, 0, 3, 0, 0, 0]]))[0]
+    assert g[:64].reshape(8, 8).argmax(axis=1).tolist() == [0, 4, 6, 6, 6, 6, 6, 7]
+    arcs = {(int(i), int(j)) for i, j in np.argwhere(g[64:].reshape(8, 8))}
+    assert arcs == {(0, i) for i in range(1, 8)}
+    with pytest.raises(ValueError):
+        npenas_nb201_graphs(np.array([[0, 0, 5, 0, 0, 0]]))
+    with pytest.raises(ValueError):
+        npenas_nb201_graphs(np.zeros((2, 5), dtype=int))
+
+
+@pytest.mark.parametrize("encoding, width", [(None, 128), ("gcn", None)])
+def test_npenas_gin_sees_the_official_nb201_graph(monkeypatch, encoding, width):
+    import fastnas.search.npenas as npenas_mod
+
+    seen = []
+
+    class Spy(GINPredictor):
+        def fit(self, X, y):
+            seen.append(X)
+            return super().fit(X, y)
+
+    monkeypatch.setattr(npenas_mod, "GINPredictor", Spy)
+    sp = get_space("nb201")
+    opt = make("npenas", sp, seed=0, n_init=10, epochs=2, encoding=encoding)
+    cells = opt.ask(10)
+    opt.tell(cells, np.arange(10.0) + 80)
+    assert len(opt.ask(10)) == 10
+    if width is None:  # fastnas's encoding: the cells themselves, encoded by the predictor
+        assert not isinstance(seen[0], np.ndarray)
+    else:
+        np.testing.assert_array_equal(seen[0], npenas_mod.npenas_nb201_graphs(cells.ops))
+        assert seen[0].shape == (10, width)
