@@ -367,11 +367,12 @@ class GINPredictor(GraphEncoded, Predictor):
 
     ``engine="numba"`` (default) trains and predicts with the compiled kernel ``fastnas._kernels.gin``
     (the same network, loss, Adam groups, schedule and BatchNorm statistics written out by hand, float32;
-    about 10-40x faster at NPENAS's sizes); ``engine="torch"`` runs torch autograd and is the reference
-    (``tests/unit/test_gin_numba.py`` checks gradients and Adam steps of the two against each other). The
-    engines draw their random numbers differently (the kernel's initial weights, shuffles and dropout masks
-    all come from one numpy Generator), so equal seeds give different, equally distributed models. Both
-    store the same fitted state (``weights_``, ``bn_stats_``), so either can predict from the other's fit.
+    16-31x faster per fit at NPENAS's sizes, benchmarks/README.md); ``engine="torch"`` runs torch autograd
+    and is the reference (``tests/unit/test_gin_numba.py`` checks gradients and Adam steps of the two
+    against each other). The engines draw their random numbers differently (the kernel's initial weights,
+    shuffles and dropout masks all come from one numpy Generator), so equal seeds give different, equally
+    distributed models. Both store the same fitted state (``weights_``, ``bn_stats_``), so either can
+    predict from the other's fit.
 
     Raises
     ------

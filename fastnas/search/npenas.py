@@ -15,8 +15,8 @@ code's ``its_vae``, draws one sample ``mu + s eps`` per candidate from the optim
 the best draws (independent Thompson sampling).
 
 ``engine`` picks how the GIN is trained: ``"numba"`` (default; the compiled kernel
-``fastnas._kernels.gin``, the same network and training, about 10-40x faster) or ``"torch"`` (autograd, the
-reference); see ``GINPredictor``.
+``fastnas._kernels.gin``, the same network and training, 16-31x faster per fit) or ``"torch"`` (autograd,
+the reference); see ``GINPredictor``.
 
 ``predictor`` (a registered ``fastnas.predictors`` name, with ``predictor_params`` and ``n_members``) swaps
 in another surrogate, as NASLib's NPENAS allows; candidates are then ranked by the ensemble mean.
