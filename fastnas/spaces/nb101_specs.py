@@ -69,6 +69,11 @@ def check_arrays(matrix: np.ndarray, ops: np.ndarray, nv: np.ndarray) -> None:
 
 def _as_int_array(a, name: str, dtype, shape_tail: tuple) -> np.ndarray:
     arr = np.asarray(a)
+    if arr.dtype.kind in "biu" and np.can_cast(arr.dtype, dtype):  # every value fits: no range scan
+        if arr.ndim != 1 + len(shape_tail) or tuple(arr.shape[1:]) != shape_tail:
+            want = "(N, " + ", ".join(map(str, shape_tail)) + ")" if shape_tail else "(N,)"
+            raise ValueError(f"{name}: expected shape {want}, got {arr.shape}")
+        return np.ascontiguousarray(arr, dtype=dtype)
     if arr.dtype.kind not in "biu":
         if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
             arr = arr.astype(np.int64)

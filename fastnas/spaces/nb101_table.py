@@ -75,6 +75,14 @@ class HashTable:
         hit = self._sorted[pos] == keys
         return np.where(hit, self._order[pos], -1)
 
+    def lookup_one(self, key: np.ndarray) -> str:
+        """The fingerprint of the one key in the (1,) uint64 array ``key`` as a str, ``""`` when it is not in
+        the table (``lookup`` for one cell, without its array arithmetic)."""
+        p = int(self._sorted.searchsorted(key)[0])
+        if p < len(self._sorted) and self._sorted[p] == key[0]:
+            return self.hashes[self._order[p]].decode("ascii")
+        return ""
+
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """``S32`` fingerprints per key, ``b""`` where the key is not in the table."""
         idx = self.index_of_keys(keys)

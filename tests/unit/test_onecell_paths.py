@@ -232,3 +232,30 @@ def test_one_index_and_code_paths(backend):
             NB201.from_index([1.5])
         with pytest.raises(ValueError, match="integers"):
             NB201.from_index(["a"])
+
+
+def test_hash_one_cell_from_the_table(monkeypatch):
+    """The table path for one cell (a bisection) gives what the batch path and the direct MD5 give."""
+    import fastnas.spaces.nb101 as nb101_mod
+    from fastnas.spaces.nb101_table import HashTable
+
+    space = NB101()
+    two = NB101.from_specs([[0, 1], [0, 0]], ["input", "output"])
+    three = NB101.from_specs([[0, 1, 0], [0, 0, 1], [0, 0, 0]], ["input", "conv3x3-bn-relu", "output"])
+    cut = NB101.from_specs([[0, 0], [0, 0]], ["input", "output"])  # not in the space
+    known = type(two).concat([two, three])
+    hexes = core.nb101_hash(known.matrix, known.ops, known.n_vertices, 1)
+    table = HashTable(space.key(known), hexes)  # a two-cell table stands in for the whole space's
+    monkeypatch.setattr(nb101_mod, "_memory_table", table)
+    assert space.hash(two, table=True).tolist() == ["043721b9c7fe8c5fad811d47d83132ec"]
+    batch = type(two).concat([two, three, cut])
+    want = space.hash(batch, table=True, invalid="empty").tolist()
+    assert want[0] == "043721b9c7fe8c5fad811d47d83132ec" and want[2] == ""
+    assert want == space.hash(batch, table=False, invalid="empty").tolist()
+    for i in range(3):
+        one = space.hash(batch[i], table=True, invalid="empty")
+        assert one.dtype == np.dtype("<U32") and one.tolist() == [want[i]]
+    four = NB101.from_specs([[0, 1, 1], [0, 0, 1], [0, 0, 0]], ["input", "conv1x1-bn-relu", "output"])
+    assert space.hash(four, table=True).tolist() == [""]  # a valid cell the (partial) table lacks
+    with pytest.raises(ValueError, match="not in the space"):
+        space.hash(cut, table=True)
