@@ -61,10 +61,16 @@ def check_arrays(matrix: np.ndarray, ops: np.ndarray, nv: np.ndarray) -> None:
     """Raise ``ValueError`` naming the first malformed row (vectorised check in the kernel; the message
     is ``nb101_ref.describe_row``, the same text every backend's kernels raise)."""
     err = _backend.get("nb101_check")(matrix, ops, nv)
-    bad = np.flatnonzero(err)
-    if bad.size:
+    if len(err) == 1:  # one cell: item() instead of a numpy search
+        if err.item(0) == 0:
+            return
+        i = 0
+    else:
+        bad = np.flatnonzero(err)
+        if not bad.size:
+            return
         i = int(bad[0])
-        raise ValueError(f"row {i}: {_ref.describe_row(matrix[i], ops[i], nv[i])}")
+    raise ValueError(f"row {i}: {_ref.describe_row(matrix[i], ops[i], nv[i])}")
 
 
 def _as_int_array(a, name: str, dtype, shape_tail: tuple) -> np.ndarray:
@@ -112,10 +118,14 @@ def from_arrays(matrix, ops, n_vertices=None) -> NB101Cells:
         if len(nv) != len(m):
             raise ValueError(f"matrix has {len(m)} rows, n_vertices has {len(nv)}")
     # own copies: the batch must not alias (nor freeze) arrays the caller still holds
-    m, o, nv = (a.copy() if isinstance(src, np.ndarray) else a
-                for a, src in ((m, matrix), (o, ops), (nv, n_vertices)))
+    if isinstance(matrix, np.ndarray):
+        m = m.copy()
+    if isinstance(ops, np.ndarray):
+        o = o.copy()
+    if isinstance(n_vertices, np.ndarray):
+        nv = nv.copy()
     check_arrays(m, o, nv)
-    return NB101Cells._trusted(matrix=m, ops=o, n_vertices=nv)
+    return NB101Cells._trusted_rows(m, o, nv)
 
 
 def _is_single_ops(ops) -> bool:
