@@ -28,8 +28,9 @@ expected improvement, and an evolutionary algorithm that optimises the acquisiti
   (``acq_evals`` overrides ``E``); the ``batch`` evaluated cells of largest EI are proposed.
 
 One proposal per told result (``batch=1``, the default): the sequential form of NASBOT (the paper's
-experiments run it asynchronously on 2 or 4 GPU workers; one worker is the sequential algorithm).
-``batch=10`` (opt-in) proposes the 10 best of one evolutionary pool per round, the former behaviour.
+experiments ran it asynchronously on several GPU workers; with one worker the code's loop is this one).
+``batch=10`` (opt-in) proposes the 10 best of one evolutionary pool per round, the former behaviour; it is
+not the code's parallel mode, which hallucinates the pending evaluations (``handle_parallel='halluc'``).
 
 Deviations (docs/methods.md): a GA modification step is the space's mutation (the code's modifiers
 change layers of its own CNN class); the initial pool is the told cells (the code: a hand-written pool of
