@@ -412,8 +412,11 @@ def _gcn_cell_graphs(space, cells, encoding: str, zeta: float = 0.1) -> list[Cel
 def _label_cost(G, nu_nas, label_cost):
     if label_cost is not None:
         lc = np.asarray(label_cost, dtype=np.float64)
-        if lc.ndim != 2 or lc.shape[0] != lc.shape[1]:
-            raise ValueError(f"label_cost must be a square matrix, got shape {lc.shape}")
+        top = max((int(g.labels.max()) for g in G if len(g.labels)), default=0)
+        if lc.ndim != 2 or lc.shape[0] != lc.shape[1] or lc.shape[0] <= top:
+            raise ValueError(f"label_cost must be a square matrix covering label {top}, got shape {lc.shape}")
+        if np.isnan(lc).any() or (lc < 0).any():
+            raise ValueError("label_cost entries must be >= 0 (inf: never matched), not NaN")
         return lc
     if all(g.nasbot for g in G):
         return _label_penalties(float(nu_nas))
@@ -488,6 +491,10 @@ def distance_matrix(G1, G2, struct_coeffs=STRUCT_COEFFS, nu_nas: float = 1.0, la
     s = _check(struct_coeffs, nu_nas)
     if solver not in ("ssp", "pot"):
         raise ValueError(f"solver must be 'ssp' or 'pot', got {solver!r}")
+    G1, G2 = list(G1), list(G2)
+    bad = [type(g).__name__ for g in G1 + G2 if not isinstance(g, CellGraph)]
+    if bad:
+        raise TypeError(f"distance_matrix needs lists of CellGraph, got {bad[0]}")
     n1, n2 = len(G1), len(G2)
     D = np.zeros((len(s), n1, n2))
     if n1 == 0 or n2 == 0:

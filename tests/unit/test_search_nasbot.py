@@ -141,6 +141,13 @@ def test_hand_worked_distances():
         otmann(a, a, nu_nas=0.0)
     with pytest.raises(ValueError):
         distance_matrix([a], [a], struct_coeffs=(-1.0,))
+    with pytest.raises(TypeError):
+        distance_matrix([a], ["not a graph"])
+    with pytest.raises(ValueError):
+        otmann(a, b, label_cost=np.zeros((2, 2)))      # does not cover the labels
+    # an explicit matrix that never matches unequal labels: conv3 and conv1 unassigned (2 x 256)
+    never = np.where(np.eye(len(LABELS), dtype=bool), 0.0, np.inf)
+    assert otmann(a, b, label_cost=never) == pytest.approx(512.0)
 
 
 @pytest.mark.parametrize("space_name", ["nb201", "nb101", "darts"])
