@@ -130,7 +130,7 @@ void register_nb201(py::module_& m) {
             NoGilIf nogil(n >= kNoGilRows);
             nb::from_code(c.data(), static_cast<std::size_t>(n), out.mutable_data());
         }
-        return out;
+        return frozen(out);  // a read-only view: it becomes a batch (arrays.hpp)
     });
     m.def("nb201_remap", [](const py::handle& ops, const py::handle& perm, const py::handle& lut) {
         I8 a = checked_ops(ops);

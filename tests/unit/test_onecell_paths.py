@@ -55,6 +55,7 @@ def test_kernel_rows_are_frozen_views():
     for a in core.nb101_parse_specs([[[0, 1], [0, 0]]], [["input", "output"]]):
         assert _frozen_for_good(a)
     assert _frozen_for_good(core.nb201_parse_strings([S010001]))
+    assert _frozen_for_good(core.nb201_from_code(np.array([7], np.int64)))
     # the inputs are untouched (still writeable: the caller's arrays)
     assert m.flags.writeable and o.flags.writeable and v.flags.writeable
 
