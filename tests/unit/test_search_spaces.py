@@ -8,7 +8,7 @@ import pytest
 from fastnas.search import OPTIMIZERS, Oracle, make, optimizer_class, run
 
 SMALL = {"bananas": {"epochs": 2, "n_members": 2}, "bonas": {"epochs": 2, "target_transform": "minmax"},
-         "npenas": {"epochs": 2}}
+         "npenas": {"epochs": 2}, "nasbot": {"acq_evals": 20, "hp_evals": 60}}
 
 
 class LinearObjective:
