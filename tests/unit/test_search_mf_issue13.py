@@ -48,6 +48,7 @@ def test_cli_search_headline_says_surrogate_and_epoch_of_a_low_fidelity_best():
     assert "validation accuracy:" not in r.output
 
 
+@pytest.mark.slow  # ~35 + ~50 extrapolations with x11's 11-family ensemble: 5-15 s on a busy machine
 @pytest.mark.parametrize("name,kw,hours", [("evolution_lce", {"population": 10, "tournament": 3}, 2.5),
                                            ("bananas_lce", {"n_init": 10}, 4.0)])
 def test_lce_searches_continue_candidates_and_the_wrapped_search_learns_from_them(name, kw, hours):
