@@ -252,8 +252,15 @@ def fit_families(names, Y) -> list:
     """
     Y = np.atleast_2d(np.asarray(Y, dtype=np.float64))
     names = list(names)
-    if not _lbfgsb_available():  # pragma: no cover - old scipy
-        return [[fit_family(nm, y) for nm in names] for y in Y]
+    if _lbfgsb_available():
+        try:
+            return _fit_lockstep(names, Y)
+        except TypeError:  # pragma: no cover - scipy changed setulb's arguments: take the reference path
+            pass
+    return [[fit_family(nm, y) for nm in names] for y in Y]  # pragma: no cover - scipy < 1.15
+
+
+def _fit_lockstep(names, Y) -> list:
     from scipy.optimize import _lbfgsb
 
     N = len(Y)
