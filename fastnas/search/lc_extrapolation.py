@@ -55,7 +55,13 @@ class _LCEOptimizer(MultiFidelityOptimizer):
         self._inner = self.inner_cls(space, seed=self._draw_seed(), **self._inner_params())
         self._queue = space.cells_type.empty(0)  # cells to finish (train to max_epoch)
         self._info: list[float] = []  # fully trained cells: value at the extrapolation epoch
-        self._partial: set[int] = set()  # keys asked at `fidelity` and not decided yet
+        self._partial: set[int] = set()  # keys asked at `fidelity` and not told yet
+        # told at `fidelity`, waiting for their decision (x11 decides one cell at a time, in the order the wrapped
+        # search ranked them; a continued cell is trained to the end and joins the bar before the next decision)
+        self._undecided: list[int] = []
+        self._undecided_pred: list[float] = []
+        self._undecided_cells = space.cells_type.empty(0)
+        self._await: int | None = None  # key of the continued cell whose full training is outstanding
         self.n_continued_ = 0  # partially trained cells whose training LCE continued to max_epoch
         self.n_stopped_ = 0  # partially trained cells stopped at `fidelity`
 
@@ -110,6 +116,8 @@ class _LCEOptimizer(MultiFidelityOptimizer):
         if len(self._queue):
             out, self._queue = self._queue[:n], self._queue[n:]
             return out, np.full(len(out), E, dtype=np.int64)
+        if self._undecided:  # decisions wait for the continued cell's full curve (only when asked ahead of tell)
+            return self.space.cells_type.empty(0), np.zeros(0, dtype=np.int64)
         inner = self._inner
         init_left = self._n_full_init() - inner.n_told - inner.pending
         if init_left > 0:
@@ -133,12 +141,23 @@ class _LCEOptimizer(MultiFidelityOptimizer):
                 self._inner.tell(cells[t], self._y[new[t]], self._costs[new[t]])
             self._info.extend(float(self._curves[k][X]) for k in fk)  # x11: full_lc[extrapolation], epoch X + 1
             self._partial.difference_update(fk)
+            if self._await in fk:
+                self._await = None
         part = [j for j, (k, e) in enumerate(zip(keys, eps)) if e < E and k in self._partial]
-        if not part:
-            return
+        if part:
+            self._undecided_pred.extend(self._extrapolate([self._curves[keys[j]] for j in part], X))
+            self._undecided.extend(keys[j] for j in part)
+            self._partial.difference_update(keys[j] for j in part)
+            add = cells[np.array(part, dtype=np.intp)]
+            self._undecided_cells = self.space.concat([self._undecided_cells, add]) if len(self._undecided_cells) \
+                else add
+        self._decide()
+
+    def _extrapolate(self, curves: list, X: int) -> list[float]:
+        """x11's prediction for epoch ``X`` of each partial curve (percent); non-finite -> ``0 + U[0, 1)``."""
         from ..predictors.lc import Curves
 
-        curves = Curves(val_acc=np.vstack([self._curves[keys[j]] for j in part]))
+        c = Curves(val_acc=np.vstack(curves))
         if self.params["extrapolator"] == "naslib":
             from ..predictors.lce_x11 import LCEParametricEnsemble
 
@@ -149,23 +168,28 @@ class _LCEOptimizer(MultiFidelityOptimizer):
             from ..predictors.lce import LCEFast
 
             model = LCEFast(final_epoch=X, scale=100.0)
-        pred = np.asarray(model.predict(curves), dtype=np.float64)
+        pred = np.asarray(model.predict(c), dtype=np.float64)
         bad = ~np.isfinite(pred)
         if bad.any():  # x11: default_guess (0) + np.random.rand()
             pred[bad] = self._rng.random(int(bad.sum()))
-        info = np.sort(np.array(self._info))
-        topk = info[-int(len(info) * float(self.params["top_n_percent"])):]  # x11's slice, [-0:] = all
-        bar = float(topk.min()) if len(topk) else -np.inf
-        go = [j for j, v in zip(part, pred.tolist()) if v > bar]
-        self.n_continued_ += len(go)
-        self.n_stopped_ += len(part) - len(go)
-        for j in part:
-            self._partial.discard(keys[j])
-            if j not in go:
-                self._inner._pending.pop(keys[j], None)  # stopped early: the wrapped search never sees it
-        if go:
-            add = cells[np.array(go, dtype=np.intp)]
-            self._queue = self.space.concat([self._queue, add]) if len(self._queue) else add
+        return pred.tolist()
+
+    def _decide(self) -> None:
+        """Decide waiting cells one at a time, as x11's loop: each against the bar of the fully trained cells
+        so far; a continued cell is queued and the next decision waits until its full curve is told."""
+        while self._await is None and self._undecided:
+            key, v = self._undecided.pop(0), self._undecided_pred.pop(0)
+            cell, self._undecided_cells = self._undecided_cells[:1], self._undecided_cells[1:]
+            info = np.sort(np.array(self._info))
+            topk = info[-int(len(info) * float(self.params["top_n_percent"])):]  # x11's slice, [-0:] = all
+            bar = float(topk.min()) if len(topk) else -np.inf
+            if v > bar:
+                self.n_continued_ += 1
+                self._queue = self.space.concat([self._queue, cell]) if len(self._queue) else cell
+                self._await = key
+            else:
+                self.n_stopped_ += 1
+                self._inner._pending.pop(key, None)  # stopped early: the wrapped search never sees it
 
     def _extra_state(self) -> dict:
         return {
@@ -174,6 +198,10 @@ class _LCEOptimizer(MultiFidelityOptimizer):
             "info": np.array(self._info, dtype=np.float64),
             "partial": np.array(sorted(self._partial), dtype=np.uint64),
             "decisions": np.array([self.n_continued_, self.n_stopped_], dtype=np.int64),
+            "undecided": np.array(self._undecided, dtype=np.uint64),
+            "undecided_pred": np.array(self._undecided_pred, dtype=np.float64),
+            "undecided_cells": {k: v.copy() for k, v in self._undecided_cells.arrays().items()},
+            "await": np.array([] if self._await is None else [self._await], dtype=np.uint64),
         }
 
     def run_warning(self) -> str | None:
@@ -195,6 +223,13 @@ class _LCEOptimizer(MultiFidelityOptimizer):
         self._partial = set(np.asarray(state["partial"], dtype=np.uint64).tolist())
         d = np.asarray(state.get("decisions", np.zeros(2)), dtype=np.int64).tolist()
         self.n_continued_, self.n_stopped_ = int(d[0]), int(d[1])
+        self._undecided = np.asarray(state.get("undecided", np.zeros(0)), dtype=np.uint64).tolist()
+        self._undecided_pred = np.asarray(state.get("undecided_pred", np.zeros(0)), dtype=np.float64).tolist()
+        u = state.get("undecided_cells") or {}
+        self._undecided_cells = self.space.cells_type._trusted(**{k: np.asarray(v) for k, v in u.items()}) if u \
+            else self.space.cells_type.empty(0)
+        a = np.asarray(state.get("await", np.zeros(0)), dtype=np.uint64).tolist()
+        self._await = int(a[0]) if a else None
 
 
 def _evolution_cls():

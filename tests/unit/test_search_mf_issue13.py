@@ -111,3 +111,36 @@ def test_lce_search_indexes_epochs_as_x11_and_checks_its_parameters():
     assert isinstance(opt, EvolutionLCE) and opt._info == pytest.approx(want.tolist())
     # same seed, same decisions; the default is x11's extrapolator with the corrected chain
     assert opt.params["extrapolator"] == "naslib" and opt.params["lce_chain"] == "metropolis"
+
+
+def test_bananas_lce_decides_a_round_one_cell_at_a_time_as_x11(monkeypatch):
+    """x11's BANANAS-LCE pops the round's cells one by one: a continued cell is trained to the end and its
+    epoch X+1 value joins `info` before the next cell is decided (so it can raise the bar for the rest)."""
+    bench = SyntheticCurveBenchmark(max_epoch=30)
+    opt = make("bananas_lce", bench.space, seed=0, max_epoch=30, fidelity=5, n_init=5, top_n_percent=0.2,
+               extrapolator="lce_fast", epochs=2, n_members=2, n_candidates=20)
+    oracle = Oracle(bench)
+    init = opt.ask(10)
+    assert len(init) == 5 and (opt.epochs_of(init) == 30).all()
+    opt.tell(init, oracle(init, epoch=30), curves=list(oracle.curves(init, 30)))
+    X = opt.extrapolation
+    opt._info = [0.0] * 5  # bar = max(info) (int(5 * 0.2) = int(6 * 0.2) = 1): 0 until a continued cell joins
+    part = opt.ask(10)
+    assert len(part) == 10 and (opt.epochs_of(part) == 5).all()
+    monkeypatch.setattr(opt, "_extrapolate", lambda curves, x: [1e9] + [50.0] * (len(curves) - 1))
+    opt.tell(part, oracle(part, epoch=5), curves=list(oracle.curves(part, 5)))
+    assert (opt.n_continued_, opt.n_stopped_, len(opt._undecided)) == (1, 0, 9)  # the rest wait
+    nxt = opt.ask(10)
+    assert len(nxt) == 1 and opt._key(nxt)[0] == opt._key(part[:1])[0] and opt.epochs_of(nxt)[0] == 30
+    y_c = oracle(nxt, epoch=30)
+    v_c = float(oracle.curves(nxt, 30)[0, X])
+    opt._undecided_pred = [v_c / 2] + [1e9] + [0.0] * 7  # below the new bar v_c, above the old bar 0
+    opt.tell(nxt, y_c, curves=list(oracle.curves(nxt, 30)))
+    assert opt._info[-1] == pytest.approx(v_c)
+    assert (opt.n_continued_, opt.n_stopped_, len(opt._undecided)) == (2, 1, 7)  # 2nd stopped, 3rd continued
+    assert opt._key(opt.ask(10))[0] == opt._key(part[2:3])[0]
+    state = opt.state_dict()  # the waiting decisions survive save/restore
+    again = make("bananas_lce", bench.space, seed=1, max_epoch=30, fidelity=5, n_init=5, top_n_percent=0.2,
+                 extrapolator="lce_fast", epochs=2, n_members=2, n_candidates=20).load_state_dict(state)
+    assert again._undecided == opt._undecided and again._undecided_pred == opt._undecided_pred
+    assert again._await == opt._await and len(again._undecided_cells) == 7
