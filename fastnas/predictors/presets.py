@@ -8,7 +8,7 @@ unless stated; runner: ``naslib/benchmarks/predictors/runner.py``, which sets ea
 
 Where White et al. ran a different model under a name than fastnas's class of that name, the preset
 substitutes the fastnas name that computes what they ran (``SUBSTITUTES``: e.g. ``make("lce",
-preset="white2021")`` is ``lce_m``). Every registered name either has a ``WHITE2021`` entry (after
+preset="white2021")`` is ``lce_naslib``). Every registered name either has a ``WHITE2021`` entry (after
 substitution) or a ``DEVIATIONS`` line; where fastnas has no knob for a NASLib setting, the preset cannot
 reproduce it, and ``DEVIATIONS`` says so; ``docs/methods.md`` repeats it.
 """
@@ -91,11 +91,13 @@ WHITE2021: dict[str, dict] = {
     # "sotl_ema" -> sotl_ema_naslib (SUBSTITUTES): soloss.py 'SoTLEMA' (ema <- (1 - mu) ema + mu loss,
     # mu 0.99, summed); fastnas's sotl_ema is Ru et al.'s TSE-EMA, a different formula
     "sotl_ema_naslib": {"mu": 0.99},
-    # "lce" -> lce_m (SUBSTITUTES): lce_m/lce_m.py, MCMCCurveModelCombination(final_epoch + 1, nwalkers 50,
+    # lce_m/lce_m.py LCEMPredictor (White et al.'s "LcE-m"): MCMCCurveModelCombination(final_epoch + 1, nwalkers 50,
     # nsamples 800, burn_in 500, 4 families of curvefunctions.curve_combination_models); final_epoch 200
     # for NB201 (the class defaults are these values)
     "lce_m": {"final_epoch": 200, "nwalkers": 50, "nsamples": 800, "burn_in": 500},
-    # lce/lce.py LCEPredictor on NB201: final_epoch 200, mcmc N 300, default_guess 85, NASLib's in-place chain
+    # "lce" -> lce_naslib (SUBSTITUTES): NASLib's predictor table maps "lce" to lce/lce.py LCEPredictor (White et
+    # al.'s "LcE") and "lce_m" to LCEMPredictor. On NB201: final_epoch 200, mcmc N 300, default_guess 85, NASLib's
+    # in-place chain
     "lce_naslib": {"final_epoch": 200, "n_steps": 300, "default_guess": 85.0, "chain": "naslib"},
     # zero-cost tables/live proxies: NAS-Bench-Suite-Zero's scores, no settings
     "zc_table": {}, "zc_live": {},
@@ -103,7 +105,7 @@ WHITE2021: dict[str, dict] = {
 
 #: under a preset, the registered name that runs in place of another: what White et al. ran under that name
 SUBSTITUTES: dict[str, dict[str, str]] = {
-    "white2021": {"gcn": "gcn_wen", "bonas": "bonas_gcn", "lce": "lce_m", "sotl_ema": "sotl_ema_naslib"},
+    "white2021": {"gcn": "gcn_wen", "bonas": "bonas_gcn", "lce": "lce_naslib", "sotl_ema": "sotl_ema_naslib"},
 }
 
 #: what a preset cannot reproduce, per name
@@ -130,7 +132,9 @@ DEVIATIONS: dict[str, str] = {
              "accumulate_grad=True), not the BONAS surrogate of the 'bonas' class",
     "bonas_gcn": "graph input as fastnas's BONAS (global node), NASLib's 'bonas' encoding not compared entry by "
                  "entry",
-    "lce": "under white2021 'lce' runs lce_m (NASLib's 4-family LCE-M), not Domhan et al.'s 11 families",
+    "lce": "under white2021 'lce' runs lce_naslib (NASLib's LCEPredictor, which White et al. ran as LcE: 11 families "
+           "fitted by maximum likelihood, equal weights, 300 Metropolis steps with NASLib's in-place chain), not "
+           "Domhan et al.'s MCMC over the weighted combination",
     "lce_m": "a family whose leastsq fit fails is dropped (NASLib/pybnn then retry with L-BFGS-B); a curve no "
              "family fits predicts its last value (NASLib: 85 + U(0, 1) on NB201)",
     "sotl_ema": "under white2021 'sotl_ema' runs sotl_ema_naslib (NASLib's SoTLEMA, mu 0.99), not Ru et al.'s "
@@ -170,7 +174,7 @@ def preset_name(name: str, preset: str | None) -> str:
     """The registered name a preset runs for ``name`` (``SUBSTITUTES``; ``name`` itself otherwise).
 
     >>> preset_name("lce", "white2021"), preset_name("lce", None), preset_name("rf", "white2021")
-    ('lce_m', 'lce', 'rf')
+    ('lce_naslib', 'lce', 'rf')
     """
     key = str(name).lower()
     if preset is None:

@@ -31,9 +31,15 @@ def test_white2021_substitutes_the_model_white_et_al_ran():
     b = make("bonas", preset="white2021")
     assert type(b) is BONASGCN and not b.has_uncertainty
     assert (b.hidden, b.lr, b.batch_size, b.epochs, b.weight_decay) == (64, 1e-4, 128, 100, 0.0)
+    from fastnas.predictors.lce_x11 import LCEParametricEnsemble
+
+    # NASLib's predictor table: "lce" is LCEPredictor (ParametricEnsemble, mcmc N 300), "lce_m" LCEMPredictor
     lce = make("lce", preset="white2021")
-    assert type(lce) is LCEMNASLib and tuple(lce.families) == NASLIB_FAMILIES
-    assert (lce.nwalkers, lce.nsamples, lce.burn_in, lce.final_epoch) == (50, 800, 500, 200)
+    assert type(lce) is LCEParametricEnsemble
+    assert (lce.n_steps, lce.default_guess, lce.chain, lce.final_epoch) == (300, 85.0, "naslib", 200)
+    lcem = make("lce_m", preset="white2021")
+    assert type(lcem) is LCEMNASLib and tuple(lcem.families) == NASLIB_FAMILIES
+    assert (lcem.nwalkers, lcem.nsamples, lcem.burn_in, lcem.final_epoch) == (50, 800, 500, 200)
     assert type(make("sotl_ema", preset="white2021")) is SoTLEMANASLib and type(make("sotl_ema")) is SoTLEMA
     assert make("lgb", preset="white2021").bagging_freq == 5 and make("lgb").bagging_freq == 1
     assert make("xgb", preset="white2021").tree_method == "exact" and make("xgb").tree_method == "hist"
