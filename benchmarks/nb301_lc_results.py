@@ -2,6 +2,7 @@
 harness of White et al. 2021 (``fastnas.predictors.evaluate``).
 
     .venv/bin/python benchmarks/nb301_lc_results.py --out /tmp/nb301-lc [--seeds 3] [--lce-mcmc 10,25]
+    .venv/bin/python benchmarks/nb301_lc_results.py --out /tmp/nb301-lc --add --lce-naslib 10,25,50
 
 Pool: the 725 DARTS cells of the vendored NAS-Bench-Suite-Zero table (they carry the zero-cost scores OMNI
 reads). Their learning curves (validation accuracy and cross-entropy, epochs 1..98), targets (accuracy at
@@ -26,7 +27,7 @@ FIDELITIES = (3, 10, 25, 50)
 LABELS = {"sotl": "SoTL", "sotle": "SoTL-E", "sotl_ema": "SoTL-EMA", "early_stop_acc": "early stop (val acc)",
           "early_stop_loss": "early stop (val loss)", "lce": "LCE-fast",
           "lce_m": "LCE (MCMC, NASLib setting; 1 seed)", "lcsvr": "LcSVR", "omni": "OMNI (jacov + enc)",
-          "jacov": "jacov (zero-cost)"}
+          "jacov": "jacov (zero-cost)", "lce_naslib": "LCE (NASLib's LCEPredictor, x11's; 1 seed)"}
 
 
 def build_data():
@@ -52,6 +53,11 @@ def main() -> None:
     ap.add_argument("--lce-mcmc", default="",
                     help="comma-separated fidelities at which to also run 'lce_m' (Domhan et al.'s MCMC in NASLib's "
                          "setting, ~5 s per test cell), one seed")
+    ap.add_argument("--lce-naslib", default="",
+                    help="comma-separated fidelities at which to run 'lce_naslib' (NASLib's LCEPredictor ensemble, "
+                         "x11's extrapolator), one seed")
+    ap.add_argument("--add", action="store_true",
+                    help="only run the --lce-mcmc / --lce-naslib parts and merge them into <out>/results.parquet")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -75,14 +81,26 @@ def main() -> None:
     other = {"omni": make("omni", zc="jacov", space=space, encoding="adjacency", n_iter=3),
              "jacov": make("zc_table", proxy="jacov")}
     with threadpool_limits(1):
-        df = evaluate(preds, data, train_sizes=[100], test_size=100, fidelities=FIDELITIES, seeds=args.seeds,
-                      progress=True)
-        df2 = evaluate(other, nocurves, train_sizes=[100], test_size=100, seeds=args.seeds, progress=True)
-        parts = [df, df2]
+        parts, new = [], set()
+        if args.add:
+            parts.append(pd.read_parquet(out / "results.parquet"))
+        else:
+            df = evaluate(preds, data, train_sizes=[100], test_size=100, fidelities=FIDELITIES, seeds=args.seeds,
+                          progress=True)
+            df2 = evaluate(other, nocurves, train_sizes=[100], test_size=100, seeds=args.seeds, progress=True)
+            parts += [df, df2]
         if args.lce_mcmc:
             fids = [int(f) for f in args.lce_mcmc.split(",")]
+            new.add("lce_m")
             parts.append(evaluate({"lce_m": make("lce_m", final_epoch=T, scale=100.0)}, data, test_size=100,
                                   fidelities=fids, seeds=1, progress=True))
+        if args.lce_naslib:
+            fids = [int(f) for f in args.lce_naslib.split(",")]
+            new.add("lce_naslib")
+            parts.append(evaluate({"lce_naslib": make("lce_naslib", final_epoch=T, scale=100.0, seed=0)}, data,
+                                  test_size=100, fidelities=fids, seeds=1, progress=True))
+        if args.add and new:  # the new rows replace earlier rows of the same predictors
+            parts[0] = parts[0][~parts[0]["predictor"].isin(new)]
     df = pd.concat(parts, ignore_index=True)
     df.to_parquet(out / "results.parquet", index=False)
     table = summary(df)
