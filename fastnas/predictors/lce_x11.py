@@ -498,15 +498,21 @@ class LCEParametricEnsemble(CurvePredictor):
         rng = as_generator(self.seed)
         out = np.empty(len(acc))
         bad = 0
-        fits = fit_families(tuple(FAMILIES), acc)  # every curve's ML fits in one lockstep run
-        for i, y in enumerate(acc):
-            v = extrapolate(y, int(self.final_epoch), rng, int(self.n_steps), float(self.step), self.chain,
-                            thetas=fits[i])
-            v = v * float(self.scale)
-            if not np.isfinite(v):
-                bad += 1
-                v = float(self.default_guess) + rng.random()
-            out[i] = v
+        if not len(acc):
+            self.n_fallback_ = 0
+            return out
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):  # L-BFGS-B on tiny vectors: threads only spin
+            fits = fit_families(tuple(FAMILIES), acc)  # every curve's ML fits in one lockstep run
+            for i, y in enumerate(acc):
+                v = extrapolate(y, int(self.final_epoch), rng, int(self.n_steps), float(self.step), self.chain,
+                                thetas=fits[i])
+                v = v * float(self.scale)
+                if not np.isfinite(v):
+                    bad += 1
+                    v = float(self.default_guess) + rng.random()
+                out[i] = v
         self.n_fallback_ = bad
         return out
 

@@ -147,6 +147,9 @@ class NASBOT(Optimizer):
         enc = p["encoding"] or (None if self.space.name in _LAYER_SPACES else default_encoding(self.space, ("gcn",)))
         if enc is not None and enc not in self.space.encodings:
             raise ValueError(f"encoding {enc!r} not offered by {self.space.name}: {self.space.encodings}")
+        if enc is not None and enc != "gcn":
+            raise ValueError(f"encoding {enc!r}: NASBOT's OTMANN reads cell graphs, so encoding must be 'gcn' (the "
+                             "op-on-node graph) or None (the cells' layer graphs on nb101/nb201/darts)")
 
     def _cell_graphs(self, cells):
         enc = self.params["encoding"]
@@ -242,6 +245,13 @@ class NASBOT(Optimizer):
         return ev, int(np.clip(3 * np.sqrt(ev), 5, 100))
 
     def _propose(self, n: int):
+        from threadpoolctl import threadpool_limits
+
+        # tiny eigendecompositions and LPs: a multi-threaded BLAS only spins (20-100x slower on a busy machine)
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._propose_1(n)
+
+    def _propose_1(self, n: int):
         p = self.params
         n_init = int(p["n_init"])
         if self.n_told + self.pending < n_init or self.n_told < 2:

@@ -130,6 +130,11 @@ class NPENAS(ModelBasedOptimizer):
             raise ValueError(f"variant must be 'np' (NPENAS-NP) or 'bo' (NPENAS-BO), got {self.params['variant']!r}")
         if self.params["engine"] not in ("numba", "torch"):
             raise ValueError(f"engine must be 'numba' or 'torch', got {self.params['engine']!r}")
+        enc = self.params.get("encoding")
+        if self.params.get("predictor") is None and enc not in (None, "gcn"):
+            raise ValueError(f"encoding {enc!r}: NPENAS's GIN predictor reads cell graphs, so encoding must be 'gcn' "
+                             "or None (on nb201 the official code's graph); other encodings need another "
+                             "predictor= (e.g. predictor='mlp')")
 
     def _candidates(self, n_min: int):
         """Parent by parent (best first): ``n_candidates`` mutations each, new cells kept, until enough."""

@@ -156,6 +156,10 @@ class NB101(SearchSpace):
     @classmethod
     def from_strings(cls, strings) -> NB101Cells:
         """Parse ``to_strings`` output (``"i3o:011/001/000"``)."""
+        if isinstance(strings, (bytes, bytearray)):
+            raise TypeError("NB101 strings must be str, got bytes: decode them first (e.g. s.decode())")
+        if not isinstance(strings, str) and not hasattr(strings, "__iter__"):
+            raise TypeError(f"expected an NB101 string or an iterable of them, got {type(strings).__name__}")
         return _specs.from_strings(strings)
 
     def to_strings(self, cells: NB101Cells) -> list[str]:

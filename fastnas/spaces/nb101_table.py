@@ -51,17 +51,24 @@ def _checksum(keys: np.ndarray, digests: np.ndarray) -> np.ndarray:
     return np.frombuffer(h.digest(), np.uint8).copy()
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
 class HashTable:
     """Fingerprints of every cell of the space, looked up by canonical key.
 
-    ``keys`` and ``hashes`` (``S32``) are in enumeration order (row i is ``NB101().enumerate()[i]``).
+    ``keys`` and ``hashes`` (``S32``) are in enumeration order (row i is ``NB101().enumerate()[i]``). The
+    table is shared by every ``NB101`` of the process, so its arrays are read-only copies: writing into them
+    would change every later fingerprint lookup.
     """
 
     def __init__(self, keys: np.ndarray, hex32: np.ndarray):
-        self.keys = np.ascontiguousarray(keys, dtype=np.uint64)
-        self.hashes = np.ascontiguousarray(hex32, dtype=np.uint8).view("S32").reshape(-1)
-        self._order = np.argsort(self.keys, kind="stable")
-        self._sorted = self.keys[self._order]
+        self.keys = _frozen(np.array(keys, dtype=np.uint64, order="C", copy=True))
+        self.hashes = _frozen(np.array(hex32, dtype=np.uint8, order="C", copy=True).view("S32").reshape(-1))
+        self._order = _frozen(np.argsort(self.keys, kind="stable"))
+        self._sorted = _frozen(self.keys[self._order])
         self._by_hash = None
 
     def __len__(self) -> int:
@@ -94,7 +101,7 @@ class HashTable:
         """Enumeration index per fingerprint (str or bytes), -1 where unknown."""
         if self._by_hash is None:
             order = np.argsort(self.hashes, kind="stable")
-            self._by_hash = (self.hashes[order], order)
+            self._by_hash = (_frozen(self.hashes[order]), _frozen(order))
         srt, order = self._by_hash
         h = np.asarray(hashes).astype("S32")
         pos = np.minimum(np.searchsorted(srt, h), len(srt) - 1)

@@ -34,6 +34,14 @@ _ENCODINGS = ("adjacency", "path", "path_trunc", "path_naslib", "gcn", "categori
 _DIMS = {"adjacency": 30, "path": 155, "path_naslib": 155, "gcn": 120, "categorical": 6}
 
 
+def _check_strings_arg(strings) -> None:
+    """``TypeError`` for what is neither a str nor an iterable of them (bytes would iterate as ints)."""
+    if isinstance(strings, (bytes, bytearray)):
+        raise TypeError("arch strings must be str, got bytes: decode them first (e.g. s.decode())")
+    if not isinstance(strings, str) and not hasattr(strings, "__iter__"):
+        raise TypeError(f"expected an arch string or an iterable of them, got {type(strings).__name__}")
+
+
 class NB201Cells(Cells):
     """A batch of NAS-Bench-201 cells: ``ops`` (N, 6) int8, official op codes in arch-string edge order."""
 
@@ -119,6 +127,7 @@ class NB201(SearchSpace):
                 ops = _cv.one_string_ops(strings)  # builds the dict on first use
                 if ops is not None:
                     return _wrap(ops)
+            _check_strings_arg(strings)
             return _wrap(_cv.from_strings(strings))
         obj = _new(NB201Cells)
         _set(obj, "_arrays", {"ops": ops})
@@ -150,6 +159,7 @@ class NB201(SearchSpace):
         try:  # one official string: one lookup in a dict of ready (1,) read-only index arrays
             return _ONE_INDEX[strings]
         except (KeyError, TypeError):  # not built yet, another spelling, a batch (unhashable list), ...
+            _check_strings_arg(strings)
             return _cv.strings_to_index(strings)
 
     @classmethod
