@@ -108,6 +108,11 @@ def _worker_main(tasks, conn, parent_pid: int) -> None:
     its own pipe ``conn`` as soon as it finishes (a chunk interrupted half way keeps its finished trials)."""
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
+    from threadpoolctl import threadpool_limits
+
+    # one core per worker: n_workers processes with multi-threaded BLAS each would oversubscribe the machine
+    # (the small linear algebra of the optimizers only spins); numbers are unchanged
+    threadpool_limits(limits=1, user_api="blas")
     while True:
         chunk = tasks.get()
         if chunk is None:
