@@ -83,18 +83,21 @@ def run(names, out: Path, seeds: int, sizes, per_seed: bool = False, deadline: f
 
 
 def _frames(outs):
-    """Per predictor, the results of the last ``--out`` folder that holds it (flat or per-seed layout)."""
+    """The result rows of the ``--out`` folders, oldest first: a predictor's flat file (a whole run) replaces
+    what older folders hold for it; per-seed files add to it, and a (predictor, seed, training size) measured
+    twice keeps the later row."""
     import pandas as pd
 
-    by_name = {}
+    by_name: dict[str, list] = {}
     for out in outs:
         for p in sorted(out.glob("*.parquet")):
-            by_name[p.stem] = [p]
+            by_name[p.stem] = [pd.read_parquet(p)]
         for d in sorted(x for x in out.iterdir() if x.is_dir()):
             files = sorted(d.glob("seed*.parquet"))
             if files:
-                by_name[d.name] = files
-    return [pd.read_parquet(f) for files in by_name.values() for f in files]
+                by_name.setdefault(d.name, []).extend(pd.read_parquet(f) for f in files)
+    df = pd.concat([f for fs in by_name.values() for f in fs], ignore_index=True)
+    return [df.drop_duplicates(["predictor", "seed", "train_size", "fidelity"], keep="last")]
 
 
 def plot(out: Path, more=()):
@@ -142,7 +145,8 @@ def main() -> None:
     ap.add_argument("--sizes", default=None, help="comma-separated (default: log-spaced 5..1000)")
     ap.add_argument("--per-seed", action="store_true", help="one resumable parquet per (predictor, seed)")
     ap.add_argument("--deadline", default=None, help="HH:MM UTC: start no new (predictor, seed) after it")
-    ap.add_argument("--also", default="", help="plot: comma-separated older --out folders; --out overrides them")
+    ap.add_argument("--also", default="", help="plot: comma-separated older --out folders, oldest first (a flat "
+                                               "run replaces older ones; per-seed files add seeds)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
