@@ -11,7 +11,9 @@ to ``x = extrapolation``, and the cell is trained to the end (its training *cont
 are charged) only if the prediction beats the smallest of the top ``top_n_percent`` of the fully trained cells'
 accuracies (x11's ``min(sorted(info)[-int(len(info) * top_n_percent):])``). The wrapped algorithm is told fully
 trained cells only (x11: only those join the population / the predictor's training set); cells stopped early
-stay in the history with their partial value. A non-finite prediction becomes ``0 + U[0, 1)`` (x11's
+stay in the history with their partial value. Cells are decided one at a time in the order the wrapped
+search proposed them (BANANAS: best acquisition first), as x11's loop: a continued cell is trained to the end
+and its value joins the bar before the next cell is decided. A non-finite prediction becomes ``0 + U[0, 1)`` (x11's
 ``default_guess + np.random.rand()``), drawn from the optimizer's generator, which also drives the chain.
 
 Epochs, exactly as x11 indexes them. x11's ``full_lc`` is the NB311 curve sliced ``[:epoch]`` (DARTS:
