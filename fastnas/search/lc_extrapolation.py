@@ -14,7 +14,7 @@ trained cells only (x11: only those join the population / the predictor's traini
 stay in the history with their partial value. Cells are decided one at a time in the order the wrapped
 search proposed them (BANANAS: best acquisition first), as x11's loop: a continued cell is trained to the end
 and its value joins the bar before the next cell is decided. A non-finite prediction becomes ``0 + U[0, 1)`` (x11's
-``default_guess + np.random.rand()``), drawn from the optimizer's generator, which also drives the chain.
+``default_guess`` plus a uniform draw from numpy's global RNG), drawn here from the optimizer's generator, which also drives the chain.
 
 Epochs, exactly as x11 indexes them. x11's ``full_lc`` is the NB311 curve sliced ``[:epoch]`` (DARTS:
 ``query(epoch=max_epoch + 1 = 98)``, all 98 values, index 0 = epoch 1), so ``info`` holds ``full_lc[extrapolation]``,
@@ -172,7 +172,7 @@ class _LCEOptimizer(MultiFidelityOptimizer):
             model = LCEFast(final_epoch=X, scale=100.0)
         pred = np.asarray(model.predict(c), dtype=np.float64)
         bad = ~np.isfinite(pred)
-        if bad.any():  # x11: default_guess (0) + np.random.rand()
+        if bad.any():  # x11: default_guess (0) + a global-RNG uniform draw; here the optimizer's generator
             pred[bad] = self._rng.random(int(bad.sum()))
         return pred.tolist()
 

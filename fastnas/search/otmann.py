@@ -315,25 +315,11 @@ def layer_graph(space, cell, channels=None) -> tuple[np.ndarray, np.ndarray, lis
 
 
 def _nb101_vertex_channels(c: int, matrix: np.ndarray) -> list[int]:
-    """nasbench's ``compute_vertex_channels`` for a pruned cell with input and output ``c`` channels: the
-    vertices feeding the output share ``c`` (remainder to the first ones), every other vertex takes the
-    largest channel count of its children. (``fastnas.models.nb101.nb101_vertex_channels`` is the same
-    rule; it lives in a torch module, and NASBOT must not need torch: the tests check the two agree.)"""
-    v = matrix.shape[0]
-    ch = [0] * v
-    ch[0] = ch[v - 1] = c
-    if v == 2:
-        return ch
-    fan_in = int(matrix[1:, v - 1].sum())
-    base, extra = divmod(c, max(fan_in, 1))
-    for t in range(1, v - 1):
-        if matrix[t, v - 1]:
-            ch[t] = base + (1 if extra > 0 else 0)
-            extra -= 1 if extra > 0 else 0
-    for t in range(v - 3, 0, -1):
-        if not matrix[t, v - 1]:
-            ch[t] = max([ch[d] for d in range(t + 1, v - 1) if matrix[t, d]] + [ch[t]])
-    return ch
+    """nasbench's ``compute_vertex_channels`` for a pruned cell with input and output ``c`` channels
+    (``fastnas.spaces.nb101_channels.nb101_vertex_channels``)."""
+    from ..spaces.nb101_channels import nb101_vertex_channels
+
+    return nb101_vertex_channels(c, c, matrix)
 
 
 def cell_graphs(space, cells, encoding: str | None = None, channels: int | None = None) -> list[CellGraph]:
