@@ -111,14 +111,18 @@ class NGBoost(Predictor):
                 "distribution would have zero scale; use a predictor without a likelihood (e.g. 'rf')"
             )
         from ngboost import NGBRegressor
-        from sklearn.tree import DecisionTreeRegressor
 
-        base = DecisionTreeRegressor(
+        from ._ngb_lean import LeanNormal, LeanTree
+
+        base = LeanTree(
             max_depth=self.max_depth, max_features=self.max_features,
             min_samples_leaf=self.min_samples_leaf, random_state=_seed32(self.seed),
         )
+        base._validate_params()  # scikit-learn's parameter check, once (LeanTree's copies skip it)
+        # LeanNormal / LeanTree: ngboost's Normal and scikit-learn's tree, bitwise, without their per-step
+        # Python overhead (the features were checked where they entered: finite float64)
         ngb = NGBRegressor(
-            Base=base, n_estimators=self.n_estimators, learning_rate=self.learning_rate,
+            Dist=LeanNormal, Base=base, n_estimators=self.n_estimators, learning_rate=self.learning_rate,
             minibatch_frac=self.minibatch_frac, verbose=False, random_state=_seed32(self.seed),
         ).fit(F, y)
         # flatten: per boosting iteration one tree per distribution parameter (loc, log scale)

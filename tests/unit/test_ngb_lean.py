@@ -1,0 +1,72 @@
+"""LeanNormal and LeanTree (fastnas/predictors/_ngb_lean.py) must give ngboost's own fit bit for bit."""
+import numpy as np
+import pytest
+
+pytest.importorskip("ngboost")
+from ngboost import NGBRegressor  # noqa: E402
+from ngboost.distns import Normal  # noqa: E402
+from sklearn.tree import DecisionTreeRegressor  # noqa: E402
+
+from fastnas.predictors import make  # noqa: E402
+from fastnas.predictors._ngb_lean import LeanNormal, LeanTree  # noqa: E402
+
+
+def _fit(dist, X, y, tree=DecisionTreeRegressor, **kw):
+    base = tree(max_depth=kw.pop("max_depth"), max_features=kw.pop("max_features"),
+                                 min_samples_leaf=kw.pop("min_samples_leaf"), random_state=3)
+    return NGBRegressor(Dist=dist, Base=base, verbose=False, random_state=3, **kw).fit(X, y)
+
+
+@pytest.mark.parametrize("n, depth, lr, frac", [(12, 3, 0.08, 0.5), (40, 10, 0.01, 1.0), (90, 24, 0.1, 0.3)])
+def test_lean_normal_fit_is_ngboost_normal_fit(n, depth, lr, frac):
+    rng = np.random.default_rng(n)
+    X = rng.random((n, 7))
+    y = X[:, 0] * 3 + np.sin(5 * X[:, 1]) + 0.1 * rng.standard_normal(n)
+    kw = dict(n_estimators=60, learning_rate=lr, minibatch_frac=frac, max_depth=depth, max_features=0.7,
+              min_samples_leaf=2)
+    a = _fit(Normal, X, y, **dict(kw))
+    for b in (_fit(LeanNormal, X, y, **dict(kw)), _fit(LeanNormal, X, y, tree=LeanTree, **dict(kw))):
+        np.testing.assert_array_equal(a.scalings, b.scalings)
+        np.testing.assert_array_equal(a.pred_dist(X).params["loc"], b.pred_dist(X).params["loc"])
+        np.testing.assert_array_equal(a.pred_dist(X).params["scale"], b.pred_dist(X).params["scale"])
+        for ta, tb in zip(a.base_models, b.base_models):
+            for ma, mb in zip(ta, tb):
+                np.testing.assert_array_equal(ma.tree_.threshold, mb.tree_.threshold)
+                np.testing.assert_array_equal(ma.tree_.value, mb.tree_.value)
+
+
+def test_lean_tree_clone_is_a_fresh_unfitted_copy():
+    from sklearn.base import clone
+
+    t = LeanTree(max_depth=3, random_state=1)
+    c = clone(t)
+    assert type(c) is LeanTree and c is not t and c.get_params() == t.get_params()
+    c.fit(np.random.default_rng(0).random((10, 2)), np.arange(10.0))
+    assert not hasattr(t, "tree_")  # fitting the clone leaves the template unfitted
+    assert type(clone(c)) is DecisionTreeRegressor and not hasattr(clone(c), "tree_")
+
+
+def test_lean_normal_score_is_scipy_logpdf():
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(0)
+    params = np.stack([rng.normal(size=50), rng.normal(size=50)])
+    y = rng.normal(size=50) * 3
+    d = LeanNormal(params)
+    got = LeanNormal.scores[0].score(d, y)
+    want = -norm(loc=params[0], scale=np.exp(params[1])).logpdf(y)
+    np.testing.assert_array_equal(got, want)
+    assert d.mean().shape == (50,)  # other attributes still served by scipy's object, built on demand
+    np.testing.assert_array_equal(d.mean(), params[0])
+
+
+def test_fastnas_ngboost_predictions_equal_stock_ngboost():
+    rng = np.random.default_rng(1)
+    X = rng.random((30, 5))
+    y = X @ rng.random(5)
+    m = make("ngb", n_estimators=50, learning_rate=0.05, max_depth=4, max_features=0.8, min_samples_leaf=2,
+             minibatch_frac=0.6, seed=7).fit(X, y)
+    base = DecisionTreeRegressor(max_depth=4, max_features=0.8, min_samples_leaf=2, random_state=7)
+    ref = NGBRegressor(Dist=Normal, Base=base, n_estimators=50, learning_rate=0.05, minibatch_frac=0.6,
+                       verbose=False, random_state=7).fit(X, y)
+    np.testing.assert_allclose(m.predict(X), ref.predict(X), rtol=0, atol=1e-12)
