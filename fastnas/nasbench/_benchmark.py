@@ -172,6 +172,17 @@ class Benchmark:
         m = self._store.manifest
         n = len(self)
         if metric in m["static"]:
+            # one recorded value per cell: a split other than the default, a seed position or an epoch would be
+            # a question the data does not answer, so it is refused rather than ignored
+            if split not in (None, "valid"):
+                raise ValueError(f"{metric!r} of {self.name}/{self.dataset} is a static cost (one value per cell, "
+                                 f"no split); pass split=None, not {split!r}")
+            if not (isinstance(seed, str) and seed in ("mean", "sample")):
+                raise ValueError(f"{metric!r} of {self.name}/{self.dataset} is a static cost (one value per cell, "
+                                 f"no seeds); seed={seed!r} does not apply (use the default 'mean')")
+            if epoch is not None:
+                raise ValueError(f"{metric!r} of {self.name}/{self.dataset} is a static cost (one value per cell, "
+                                 f"no epochs); epoch={epoch!r} does not apply")
             v = self._f64(m["static"][metric]).reshape(n, 1)
             return v, 0, None
         if metric not in m["metrics"]:
@@ -362,7 +373,9 @@ class Benchmark:
         ----------
         cells : a batch of the space's cells (NB201 also takes arch strings).
         metric : ``"accuracy"`` or a static cost (``"train_time"``, ``"latency"``, ``"params"``, ...); see
-            :meth:`metrics`. Static costs have no split (``split`` is ignored for them) and no seeds.
+            :meth:`metrics`. Static costs have one value per cell: ``split`` must be None or the default
+            ``"valid"``, ``seed`` ``"mean"`` (or ``"sample"``, which returns the same value) and ``epoch`` None;
+            anything else raises ``ValueError``.
         split : the data split of ``metric``; a split the data does not hold raises ``ValueError``.
         seed : ``"mean"`` (over recorded seeds), an int (a seed position), or ``"sample"`` (one recorded seed per
             query drawn with ``rng``: simulated training noise, deterministic under a fixed ``rng``). With an
@@ -421,6 +434,9 @@ class Benchmark:
         if isinstance(seed, str) and seed == "sample":
             raise ValueError("curves takes seed='mean' or a seed position, not 'sample'")
         m = self._store.manifest
+        if metric in m["static"]:
+            raise ValueError(f"{metric!r} of {self.name}/{self.dataset} is a static cost (one value per cell): it "
+                             "has no learning curve; use query()")
         if metric not in m["metrics"] or split not in m["metrics"][metric]:
             self._values(metric, split, seed, None)  # raises the precise error
         recorded = list(m["metrics"][metric][split].get("epochs") or [])

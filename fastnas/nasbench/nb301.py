@@ -288,6 +288,9 @@ class NB301Surrogate:
             raise ValueError(f"nb301 has no metric {metric!r}; the surrogate predicts {sorted(METRICS)}")
         if metric in ("accuracy", "loss") and split not in ("valid", None):
             raise ValueError(f"the nb301 surrogate predicts {metric} on the validation split only, not {split!r}")
+        if split not in ("valid", None):  # a runtime has no split: refused rather than ignored
+            raise ValueError(f"nb301's {metric} has no split; pass split=None (or the default 'valid'), "
+                             f"not {split!r}")
         return METRICS[metric]
 
     def x_cat(self, cells) -> np.ndarray:
@@ -303,7 +306,8 @@ class NB301Surrogate:
         cells : DARTSCells (N cells; every valid cell of the space).
         metric : ``"accuracy"`` (percent), ``"loss"`` (validation cross-entropy), ``"runtime"`` (seconds of
             training up to ``epoch``) or ``"runtime_increase"`` (seconds).
-        split : ``"valid"`` (the only split the surrogate predicts); ignored for the runtimes.
+        split : ``"valid"`` (the only split the surrogate predicts); for the runtimes None or the default
+            ``"valid"`` (another split raises ``ValueError``).
         seed : ``"mean"`` only: the surrogate is deterministic and has no per-seed values (``"sample"`` or a
             seed position raise ``ValueError``). Present so that calls written for ``Benchmark.query`` work.
         epoch : int or (N,) ints in 1..98; ``None`` (default) means 98, the last one. Outside is a

@@ -149,3 +149,20 @@ def test_keys_equal_space_code(c10):
     cells = c10.space.enumerate()
     np.testing.assert_array_equal(c10.keys(cells), c10.space.to_code(cells).astype(np.uint64))
     np.testing.assert_array_equal(c10.cells(np.arange(15625)).ops, c10.space.from_code(np.arange(15625)).ops)
+
+
+def test_static_cost_refuses_split_seed_epoch_it_does_not_hold():
+    """A static cost (params) has one value per cell: a seed position, an epoch or another split is refused
+    (it used to be ignored silently); the default arguments and split=None give the stored value."""
+    from fastnas.nasbench import load
+
+    b = load("nb201", dataset="cifar10-valid")
+    c = b.space.from_index([0, 1])
+    want = b.query(c, "params")
+    np.testing.assert_array_equal(b.query(c, "params", split=None), want)
+    np.testing.assert_array_equal(b.query(c, "params", seed="sample", rng=0), want)
+    for kw, word in ((dict(split="test"), "split"), (dict(seed=1), "seed"), (dict(epoch=3), "epoch")):
+        with pytest.raises(ValueError, match=f"static cost.*{word}"):
+            b.query(c, "params", **kw)
+    with pytest.raises(ValueError, match="no learning curve"):
+        b.curves(c, [200], metric="params")
