@@ -170,10 +170,25 @@ def _resolve_group(group_size, dev: torch.device) -> int:
 
 def _grouped_loop(make_model, n, proxies, x, y, *, dev, base, keys, group, input_shape, num_classes, progress):
     """``group`` networks per grouped pass: synflow (``_grouped``) and the proxies of
-    ``_grouped_nb201.GROUPED_PROXIES`` on NB201 networks; any other proxy, and networks of another
-    structure (``TypeError`` from the grouped builders), one network at a time."""
+    ``_grouped_nb201.GROUPED_PROXIES`` on NB201 networks, the same set on DARTS networks
+    (``_grouped_darts``); any other proxy, and networks of another structure (``TypeError`` from the
+    grouped builders), one network at a time."""
     from ._grouped import synflow_nb201_grouped
+    from ._grouped_darts import grouped_darts_proxies
     from ._grouped_nb201 import GROUPED_PROXIES, grouped_nb201_proxies
+
+    def synflow_grouped(nets):
+        try:
+            return synflow_nb201_grouped(nets, input_shape, dev)
+        except TypeError:  # not NB201: DARTS, or TypeError again
+            x1 = torch.zeros((1, *input_shape), dtype=torch.float64, device=dev)
+            return grouped_darts_proxies(nets, x1, None, ["synflow"], device=dev)["synflow"]
+
+    def proxies_grouped(nets, xx):
+        try:
+            return grouped_nb201_proxies(nets, xx, y, together, num_classes=num_classes, device=dev)
+        except TypeError:  # not NB201: DARTS, or TypeError again
+            return grouped_darts_proxies(nets, xx, y, together, num_classes=num_classes, device=dev)
 
     values = {p: np.full(n, np.nan) for p in proxies}
     times = {p: np.zeros(n) for p in proxies}
@@ -204,14 +219,13 @@ def _grouped_loop(make_model, n, proxies, x, y, *, dev, base, keys, group, input
         rest = [p for p in proxies if p not in together and p != "synflow"]
         if "synflow" in proxies:
             try:
-                v, dt = timed(lambda: synflow_nb201_grouped(nets, input_shape, dev))
+                v, dt = timed(lambda: synflow_grouped(nets))
                 values["synflow"][idx], times["synflow"][idx] = v, dt / len(nets)
             except TypeError:  # not a set of NB201 networks: the one-at-a-time definition
                 rest.insert(0, "synflow")
         if together:
             try:
-                got, dt = timed(lambda: grouped_nb201_proxies(nets, _as_model_dtype(x, nets[0]), y, together,
-                                                             num_classes=num_classes, device=dev))
+                got, dt = timed(lambda: proxies_grouped(nets, _as_model_dtype(x, nets[0])))
                 for p in together:
                     values[p][idx], times[p][idx] = got[p], dt / (len(nets) * len(together))
             except TypeError:
