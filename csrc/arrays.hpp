@@ -3,7 +3,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/numpy.h>
 
+#include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace fastnas_bind {
 // A read-only view of a fresh kernel output `a` (which nothing else references): `a` itself is made
@@ -40,4 +43,23 @@ struct NoGilIf {
     }
 };
 constexpr pybind11::ssize_t kNoGilRows = 256;
+
+// An uninitialised (n,) array of numpy's `<U32` (32 UCS-4 code points per item: what NB101.hash returns),
+// so a kernel writes the strings itself instead of handing back bytes for Python to decode. The dtype is
+// made once and never freed (a static py::object would be destroyed after the interpreter).
+inline pybind11::array str32_array(pybind11::ssize_t n) {
+    namespace py = pybind11;
+    static const py::dtype* const u32 = new py::dtype(std::string("<U32"));
+    return py::array(*u32, std::vector<py::ssize_t>{n});
+}
+
+// Item `dst` of a `<U32` array: 32 ASCII characters as code points, or the empty string for `ascii` ==
+// nullptr (all code points zero, as numpy stores "").
+inline void put_str32(std::uint32_t* dst, const char* ascii) {
+    if (ascii == nullptr) {
+        for (int c = 0; c < 32; ++c) dst[c] = 0;
+        return;
+    }
+    for (int c = 0; c < 32; ++c) dst[c] = static_cast<unsigned char>(ascii[c]);
+}
 }  // namespace fastnas_bind

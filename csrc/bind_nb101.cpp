@@ -6,6 +6,8 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <thread>
@@ -129,10 +131,82 @@ int thread_count(int threads, py::ssize_t n) {
     return static_cast<int>(std::min<py::ssize_t>(t, most));
 }
 
+// Fingerprints of every row with the row check and the validity check fused into the one pass that reads
+// it (a one-cell call used to walk its row three times); put(i, hex) stores 32 ASCII characters, or the
+// empty fingerprint for hex == nullptr (a row outside the space). Raises as nb101_hash always has: the
+// first malformed row of the batch, else, with raise_invalid, the first row outside the space. Once a row
+// is known to raise, the MD5 work of the remaining rows is skipped (their checks still run).
+template <class Put>
+void fingerprints(const Rows& r, int threads, bool raise_invalid, Put put) {
+    const int T = thread_count(threads, r.N);
+    std::vector<py::ssize_t> first_form(static_cast<std::size_t>(T), -1), first_bad(first_form);
+    std::atomic<bool> raises{false};
+    {
+        NoGilIf nogil(r.N >= 4);
+        auto work = [&](int t, py::ssize_t lo, py::ssize_t hi) {
+            py::ssize_t form = -1, bad = -1;
+            for (py::ssize_t i = lo; i < hi; ++i) {
+                nb::Graph g = r.checked(i, form);
+                const bool valid = form != i && nb::pruned_valid(g);
+                if (!valid && bad < 0) bad = i;
+                if (form == i || (!valid && raise_invalid)) raises.store(true, std::memory_order_relaxed);
+                if (valid && !raises.load(std::memory_order_relaxed)) {
+                    char hex[32];
+                    nb::fingerprint(g, hex);
+                    put(i, hex);
+                } else {
+                    put(i, nullptr);
+                }
+            }
+            first_form[static_cast<std::size_t>(t)] = form;
+            first_bad[static_cast<std::size_t>(t)] = bad;
+        };
+        if (T <= 1) {
+            work(0, 0, r.N);
+        } else {
+            std::vector<std::thread> pool;
+            for (int t = 0; t < T; ++t) pool.emplace_back(work, t, r.N * t / T, r.N * (t + 1) / T);
+            for (auto& th : pool) th.join();
+        }
+    }
+    // threads cover increasing row ranges: the first thread that met one has the batch's first
+    for (py::ssize_t f : first_form)
+        if (f >= 0) malformed(r, f);
+    if (raise_invalid)
+        for (py::ssize_t b : first_bad)
+            if (b >= 0) not_in_space(b);
+}
+
+// The arrays of a key -> fingerprint table (fastnas/spaces/nb101_table.py HashTable.parts): keys sorted
+// ascending, the enumeration index of each sorted key, the keys in enumeration order, and 32 hex digits per
+// enumeration index. Checked for dtype, shape and equal lengths; the lookup verifies each hit in O(1).
+struct Table {
+    py::array_t<std::uint64_t, py::array::c_style> sorted;
+    py::array_t<std::int64_t, py::array::c_style> order;
+    py::array_t<std::uint64_t, py::array::c_style> keys;
+    py::array_t<std::uint8_t, py::array::c_style> hex;
+    py::ssize_t M;
+};
+
+Table table_arrays(py::handle table) {
+    if (!PyTuple_Check(table.ptr()) || PyTuple_GET_SIZE(table.ptr()) != 4)
+        throw py::type_error("table: expected a tuple (sorted keys, order, keys, hex digits)");
+    PyObject* const* a = &PyTuple_GET_ITEM(table.ptr(), 0);
+    Table t{need<std::uint64_t>(a[0], "table sorted keys", {}), need<std::int64_t>(a[1], "table order", {}),
+            need<std::uint64_t>(a[2], "table keys", {}), need<std::uint8_t>(a[3], "table hex digits", {32}), 0};
+    t.M = t.sorted.shape(0);
+    if (t.order.shape(0) != t.M || t.keys.shape(0) != t.M || t.hex.shape(0) != t.M)
+        throw py::value_error("table: sorted keys, order, keys and hex digits must have the same length");
+    return t;
+}
+
+const char* const kBrokenTable = "the fingerprint table is inconsistent (its order does not map the key back to itself)";
+
 }  // namespace
 
 void register_nb101(py::module_& m) {
     register_nb101_specs(m);
+    register_nb101_arrays(m);
     m.def(
         "nb101_check",
         [](py::handle matrix, py::handle ops, py::handle nv) {
@@ -214,42 +288,76 @@ void register_nb101(py::module_& m) {
     m.def(
         "nb101_hash",
         [](py::handle matrix, py::handle ops, py::handle nv, int threads, bool raise_invalid) {
-            Rows r = rows(matrix, ops, nv);
-            if (raise_invalid)
-                for (py::ssize_t i = 0; i < r.N; ++i) {
-                    nb::Graph g = r.graph(i);
-                    if (!nb::pruned_valid(g)) not_in_space(i);
-                }
+            Rows r = rows(matrix, ops, nv, false);
             py::array_t<std::uint8_t> out(std::vector<py::ssize_t>{r.N, 32});
             auto* o = out.mutable_data();
-            {
-                std::optional<py::gil_scoped_release> nogil;
-                if (r.N >= 4) nogil.emplace();
-                auto work = [&](py::ssize_t lo, py::ssize_t hi) {
-                    for (py::ssize_t i = lo; i < hi; ++i) {
-                        nb::Graph g = r.graph(i);
-                        char* dst = reinterpret_cast<char*>(o + 32 * i);
-                        if (nb::pruned_valid(g))
-                            nb::fingerprint(g, dst);
-                        else
-                            std::fill(dst, dst + 32, 0);
-                    }
-                };
-                const int T = thread_count(threads, r.N);
-                if (T <= 1) {
-                    work(0, r.N);
-                } else {
-                    std::vector<std::thread> pool;
-                    for (int t = 0; t < T; ++t)
-                        pool.emplace_back(work, r.N * t / T, r.N * (t + 1) / T);
-                    for (auto& th : pool) th.join();
-                }
-            }
+            fingerprints(r, threads, raise_invalid, [o](py::ssize_t i, const char* hex) {
+                if (hex)
+                    std::memcpy(o + 32 * i, hex, 32);
+                else
+                    std::memset(o + 32 * i, 0, 32);
+            });
             return out;
         },
         py::arg("matrix"), py::arg("ops"), py::arg("n_vertices"), py::arg("threads") = 0,
         py::arg("raise_invalid") = false,
         "NAS-Bench-101 fingerprints as (N, 32) ASCII bytes; zero bytes for rows not in the space.");
+
+    m.def(
+        "nb101_hash_text",
+        [](py::handle matrix, py::handle ops, py::handle nv, int threads, bool raise_invalid) {
+            Rows r = rows(matrix, ops, nv, false);
+            py::array out = str32_array(r.N);
+            auto* o = static_cast<std::uint32_t*>(out.mutable_data());
+            fingerprints(r, threads, raise_invalid, [o](py::ssize_t i, const char* hex) { put_str32(o + 32 * i, hex); });
+            return out;
+        },
+        py::arg("matrix"), py::arg("ops"), py::arg("n_vertices"), py::arg("threads") = 0,
+        py::arg("raise_invalid") = false,
+        "nb101_hash as the (N,) <U32 array NB101.hash returns (\"\" for rows not in the space).");
+
+    m.def(
+        "nb101_hash_lookup",
+        [](py::handle matrix, py::handle ops, py::handle nv, py::handle table, bool raise_invalid) {
+            Rows r = rows(matrix, ops, nv, false);
+            const Table t = table_arrays(table);
+            py::array out = str32_array(r.N);
+            auto* o = static_cast<std::uint32_t*>(out.mutable_data());
+            const std::uint64_t* srt = t.sorted.data();
+            const std::int64_t* order = t.order.data();
+            const std::uint64_t* keys = t.keys.data();
+            const std::uint8_t* hex = t.hex.data();
+            const py::ssize_t M = t.M;
+            py::ssize_t bad = -1, bad_form = -1, broken = -1;
+            {
+                NoGilIf nogil(r.N >= kNoGilRows);
+                for (py::ssize_t i = 0; i < r.N; ++i) {
+                    const std::uint64_t k = nb::key_of(r.checked(i, bad_form));
+                    if (!k && bad < 0) bad = i;
+                    const py::ssize_t p = std::lower_bound(srt, srt + M, k) - srt;
+                    const char* h = nullptr;
+                    if (p < M && srt[p] == k) {
+                        // a hit is verified against the table's own key column: a table whose arrays do not
+                        // agree raises instead of answering with another cell's fingerprint
+                        const std::int64_t j = order[p];
+                        if (j >= 0 && j < M && keys[j] == k)
+                            h = reinterpret_cast<const char*>(hex + 32 * j);
+                        else if (broken < 0)
+                            broken = i;
+                    }
+                    put_str32(o + 32 * i, h);
+                }
+            }
+            if (bad_form >= 0) malformed(r, bad_form);
+            if (raise_invalid && bad >= 0) not_in_space(bad);
+            if (broken >= 0)
+                throw py::value_error("row " + std::to_string(broken) + ": " + kBrokenTable);
+            return out;
+        },
+        py::arg("matrix"), py::arg("ops"), py::arg("n_vertices"), py::arg("table"), py::arg("raise_invalid") = false,
+        "Fingerprints looked up by canonical key in a key -> fingerprint table (sorted keys uint64 (M,), "
+        "order int64 (M,), keys uint64 (M,), hex uint8 (M, 32)) as an (N,) <U32 array: \"\" for keys the table "
+        "lacks (and rows outside the space, unless raise_invalid).");
 
     m.def(
         "nb101_enumerate",

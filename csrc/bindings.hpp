@@ -7,6 +7,7 @@ namespace fastnas_bind {
 void register_common(pybind11::module_& m);
 void register_nb101(pybind11::module_& m);
 void register_nb101_specs(pybind11::module_& m);
+void register_nb101_arrays(pybind11::module_& m);
 void register_nb201(pybind11::module_& m);
 void register_darts(pybind11::module_& m);
 void register_darts_genotype(pybind11::module_& m);
