@@ -1,14 +1,20 @@
 """GPU check for the zero-cost proxies (issue 12): grouped passes on CUDA equal the CPU, and per-cell times.
 
-Prepared for a session that is lent a GPU (about 1-3 minutes there); never needed by CI. On CUDA it
-scores ``n`` random NB201 cells (full size, C=16, N=5, batch 64 synthetic CIFAR-shaped) with every proxy
-one network at a time on the CPU (the reference values), then on the GPU one at a time and grouped
-(``group_size=B``), and checks both GPU results against the CPU ones (float32 networks: rtol 1e-3 for
-gradient proxies; NaN where the CPU has NaN). Prints seconds per cell for each run.
+Prepared for a session that is lent a GPU (about 2-4 minutes there); never needed by CI. On CUDA it scores,
+for each space with grouped passes,
 
-``python benchmarks/zerocost_gpu_check.py [n_cells] [group] [device]`` (defaults 8, 8, cuda). With
-``device=cpu`` it runs the same comparison on the CPU (a dry run of the script; slow at full size, so pass
-a small ``n_cells``). Exit status 1 if a value disagrees, 2 if the device is missing.
+* ``n`` random NB201 cells (full size, C=16, N=5), and
+* ``n_darts`` random DARTS cells (NAS-Bench-301 depth, ``layers=8``, C=``darts_width``, default 16),
+
+with every proxy (batch 64 synthetic CIFAR-shaped) one network at a time on the CPU (the reference values),
+then on the GPU one at a time and grouped (``group_size=B``), and checks both GPU results against the CPU
+ones (float32 networks: rtol 1e-3 for gradient proxies; NaN where the CPU has NaN). Prints seconds per cell
+for each run.
+
+``python benchmarks/zerocost_gpu_check.py [n_cells] [group] [device] [n_darts] [darts_width] [darts_layers]``
+(defaults 8, 8, cuda, 4, 16, 8). With ``device=cpu`` it runs the same comparison on the CPU (a dry run of the
+script; slow at full size, so pass small sizes, e.g. ``2 2 cpu 2 4 3``). Exit status 1 if a value disagrees,
+2 if the device is missing. ``n_cells=0`` or ``n_darts=0`` skips that space.
 """
 from __future__ import annotations
 
@@ -20,25 +26,18 @@ import numpy as np
 import torch
 
 
-def main(n: int = 8, group: int = 8, device: str = "cuda") -> int:
+def _check_space(space: str, cells, names, device: str, group: int, build_kw: dict) -> bool:
     import fastnas.zerocost as zc
-    from fastnas.spaces import NB201
 
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        print("no CUDA device: nothing to check")
-        return 2
-    torch.set_num_threads(1)
-    warnings.simplefilter("ignore", RuntimeWarning)
-    cells = NB201().sample(n, seed=0)
-    names = sorted(zc.PROXIES)
+    n = len(cells)
     runs = {}
     for label, dev, g in (("reference: cpu, one at a time", "cpu", 1), (f"{device}, one at a time", device, 1),
                           (f"{device}, grouped {group}", device, group)):
         t0 = time.perf_counter()
-        runs[label] = zc.score_table("nb201", cells, names, data="synthetic", device=dev, group_size=g)
+        runs[label] = zc.score_table(space, cells, names, data="synthetic", device=dev, group_size=g, **build_kw)
         wall = time.perf_counter() - t0
         tab = runs[label]
-        print(f"{label}: {wall / n:.3f} s/cell wall incl. build; per proxy s/cell: "
+        print(f"{space} {label}: {wall / n:.3f} s/cell wall incl. build; per proxy s/cell: "
               + "  ".join(f"{p} {tab['time_' + p].mean():.3f}" for p in names), flush=True)
     ref = runs["reference: cpu, one at a time"]
     ok = True
@@ -52,12 +51,32 @@ def main(n: int = 8, group: int = 8, device: str = "cuda") -> int:
             if not (same_nan and close):
                 ok = False
                 rel = np.nanmax(np.abs(a - b) / np.maximum(np.abs(b), 1e-12))
-                print(f"MISMATCH {label} {p}: max relative difference {rel:.2e}")
+                print(f"MISMATCH {space} {label} {p}: max relative difference {rel:.2e}")
+    return ok
+
+
+def main(n: int = 8, group: int = 8, device: str = "cuda", n_darts: int = 4, darts_width: int = 16,
+         darts_layers: int = 8) -> int:
+    import fastnas.zerocost as zc
+    from fastnas.spaces import DARTS, NB201
+
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        print("no CUDA device: nothing to check")
+        return 2
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore", RuntimeWarning)
+    names = sorted(zc.PROXIES)
+    ok = True
+    if n > 0:
+        ok &= _check_space("nb201", NB201().sample(n, seed=0), names, device, min(group, n), {})
+    if n_darts > 0:
+        ok &= _check_space("darts", DARTS().sample(n_darts, seed=0), names, device, min(group, n_darts),
+                           dict(width=darts_width, layers=darts_layers))
     print("all proxies agree with the CPU" if ok else "some proxies disagree (see above)")
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    sys.exit(main(int(args[0]) if args else 8, int(args[1]) if len(args) > 1 else 8,
-                  args[2] if len(args) > 2 else "cuda"))
+    kinds = (int, int, str, int, int, int)
+    sys.exit(main(*(k(a) for k, a in zip(kinds, args))))
