@@ -48,6 +48,8 @@ counted in ``n_fallback_``.
 """
 from __future__ import annotations
 
+import warnings
+
 import numba
 import numpy as np
 from scipy.optimize import minimize
@@ -492,7 +494,14 @@ class LCEParametricEnsemble(CurvePredictor):
 
     def _score(self, C: Curves) -> np.ndarray:
         self._check()
-        acc = C.require("val_acc", type(self).__name__) / float(self.scale)
+        raw = C.require("val_acc", type(self).__name__)
+        if float(self.scale) >= 100 and raw.size and float(np.max(raw)) <= 1.0:
+            # percent curves that never exceed 1 % are possible (a diverged ImageNet16-120 network sits at
+            # 0.83 %), fractions read as percent are the likelier cause: say so rather than guess
+            warnings.warn(f"every val_acc value is <= 1 while scale={self.scale!r} reads them as percent; if the "
+                          "curves are fractions in [0, 1], pass scale=1 (predictions would be off by 100x)",
+                          RuntimeWarning, stacklevel=3)
+        acc = raw / float(self.scale)
         if acc.shape[1] < 3:
             raise ValueError(f"{type(self).__name__} needs at least 3 observed epochs, got {acc.shape[1]}")
         rng = as_generator(self.seed)

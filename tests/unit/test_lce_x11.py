@@ -234,3 +234,18 @@ def test_bad_input_raises_clearly():
                     ({"step": -1.0}, "step"), ({"scale": 0}, "scale")]:
         with pytest.raises(ValueError, match=msg):
             LCEParametricEnsemble(**kw).predict(Curves(val_acc=CURVE[None]))
+
+
+def test_fraction_curves_read_as_percent_warn():
+    """Curves in [0, 1] under the default percent scale give predictions 100x off: a RuntimeWarning says so;
+    scale=1 reads them right and does not warn."""
+    import warnings
+
+    x = np.arange(1, 21.0)
+    frac = np.vstack([0.9 - 0.6 * x ** -0.7, 0.8 - 0.5 * x ** -0.7])
+    with pytest.warns(RuntimeWarning, match="pass scale=1"):
+        LCEParametricEnsemble(final_epoch=48, n_steps=2, seed=0).predict(Curves(val_acc=frac))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = LCEParametricEnsemble(final_epoch=48, n_steps=2, scale=1.0, seed=0).predict(Curves(val_acc=frac))
+    assert 0.5 < p[0] < 1.0
