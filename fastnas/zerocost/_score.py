@@ -170,25 +170,31 @@ def _resolve_group(group_size, dev: torch.device) -> int:
 
 def _grouped_loop(make_model, n, proxies, x, y, *, dev, base, keys, group, input_shape, num_classes, progress):
     """``group`` networks per grouped pass: synflow (``_grouped``) and the proxies of
-    ``_grouped_nb201.GROUPED_PROXIES`` on NB201 networks, the same set on DARTS networks
-    (``_grouped_darts``); any other proxy, and networks of another structure (``TypeError`` from the
-    grouped builders), one network at a time."""
+    ``_grouped_nb201.GROUPED_PROXIES`` on NB201 networks, the same set on DARTS and NB101 networks
+    (``_grouped_darts``, ``_grouped_nb101``); any other proxy, and networks of another structure
+    (``TypeError`` from the grouped builders), one network at a time."""
     from ._grouped import synflow_nb201_grouped
     from ._grouped_darts import grouped_darts_proxies
+    from ._grouped_nb101 import grouped_nb101_proxies
     from ._grouped_nb201 import GROUPED_PROXIES, grouped_nb201_proxies
 
+    def first_that_groups(calls):  # each builder raises TypeError for networks it cannot group
+        for call in calls:
+            try:
+                return call()
+            except TypeError:
+                continue
+        raise TypeError("no grouped form for these networks")
+
     def synflow_grouped(nets):
-        try:
-            return synflow_nb201_grouped(nets, input_shape, dev)
-        except TypeError:  # not NB201: DARTS, or TypeError again
-            x1 = torch.zeros((1, *input_shape), dtype=torch.float64, device=dev)
-            return grouped_darts_proxies(nets, x1, None, ["synflow"], device=dev)["synflow"]
+        x1 = torch.zeros((1, *input_shape), dtype=torch.float64, device=dev)
+        return first_that_groups([lambda: synflow_nb201_grouped(nets, input_shape, dev)] + [
+            lambda f=f: f(nets, x1, None, ["synflow"], device=dev)["synflow"]
+            for f in (grouped_darts_proxies, grouped_nb101_proxies)])
 
     def proxies_grouped(nets, xx):
-        try:
-            return grouped_nb201_proxies(nets, xx, y, together, num_classes=num_classes, device=dev)
-        except TypeError:  # not NB201: DARTS, or TypeError again
-            return grouped_darts_proxies(nets, xx, y, together, num_classes=num_classes, device=dev)
+        return first_that_groups([lambda f=f: f(nets, xx, y, together, num_classes=num_classes, device=dev)
+                                  for f in (grouped_nb201_proxies, grouped_darts_proxies, grouped_nb101_proxies)])
 
     values = {p: np.full(n, np.nan) for p in proxies}
     times = {p: np.zeros(n) for p in proxies}

@@ -12,7 +12,7 @@ from torch import nn  # noqa: E402
 
 import fastnas.zerocost as zc  # noqa: E402
 from fastnas import models  # noqa: E402
-from fastnas.spaces import NB101, NB201  # noqa: E402
+from fastnas.spaces import NB201  # noqa: E402
 from fastnas.zerocost._grouped_nb201 import GROUPED_PROXIES, grouped_nb201_proxies  # noqa: E402
 
 # rows 0-4 put every op (none, skip, conv1x1, conv3x3, pool) on every edge; then all-none (no
@@ -57,15 +57,8 @@ def test_score_table_grouped_equals_one_at_a_time():
         np.testing.assert_array_equal(grouped[p], one[p], err_msg=p)
 
 
-@pytest.mark.parametrize("space, cells, kw", [
-    ("nb101", NB101().sample(2, seed=1), dict(width=4, stacks=1, cells_per_stack=1)),
-])  # DARTS networks are grouped too: tests/unit/test_zerocost_grouped_darts.py
-def test_other_spaces_fall_back_to_one_at_a_time(space, cells, kw):
-    common = dict(input_shape=(3, 8, 8), batch_size=8, data="synthetic", **kw)
-    a = zc.score_table(space, cells, ["snip", "nwot", "synflow"], group_size=2, **common)
-    b = zc.score_table(space, cells, ["snip", "nwot", "synflow"], group_size=1, **common)
-    for p in ("snip", "nwot", "synflow"):
-        np.testing.assert_array_equal(a[p], b[p], err_msg=p)
+# NB101 and DARTS networks are grouped too (tests/unit/test_zerocost_grouped_nb101.py, ..._darts.py, which
+# also check that groups the builders refuse fall back to one network at a time)
 
 
 def test_grouped_rejects_other_networks_and_proxies(batch):
