@@ -126,7 +126,9 @@ class OMNI(Predictor):
 
     def _candidates_naslib(self, rng, n: int) -> list[dict]:
         """NASLib ``omni_ngb.py`` ``get_random_params``: ``n_iter`` draws (35 in White et al. 2021), no
-        default first; leaf sizes clipped to [2, n/3 - 1] as NASLib does (n = training size)."""
+        default first; both leaf sizes drawn from 2..19 and clipped to [2, n/3 - 1] as NASLib's ``run_hpo``
+        does (n = training size). Its trees' ``criterion="friedman_mse"`` is scikit-learn's squared error (an
+        alias since 1.9: the same splits)."""
         out = []
         hi_leaf = max(2, int(n / 3) - 1)
         for _ in range(max(1, int(self.n_iter))):
@@ -137,6 +139,7 @@ class OMNI(Predictor):
                 "max_depth": int(rng.integers(24)) + 1,
                 "max_features": float(rng.uniform(0.1, 1.0)),
                 "min_samples_leaf": max(2, min(int(rng.integers(18)) + 2, hi_leaf)),
+                "min_samples_split": max(2, min(int(rng.integers(18)) + 2, hi_leaf)),
             })
         return out
 

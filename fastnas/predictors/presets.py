@@ -68,9 +68,11 @@ WHITE2021: dict[str, dict] = {
     "lgb": {"encoding": "adjacency", "n_estimators": 500, "learning_rate": 0.05, "num_leaves": 31,
             "min_data_in_leaf": 5, "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 5,
             "min_data_in_bin": 3},
-    # trees/ngb.py default_hyperparams
+    # trees/ngb.py default_hyperparams; its train() builds DecisionTreeRegressor(criterion="friedman_mse", the
+    # same splits as squared error: an alias in scikit-learn 1.9) with leaf sizes from the training size
     "ngb": {"encoding": "adjacency", "n_estimators": 505, "learning_rate": 0.08127053060223186,
-            "minibatch_frac": 0.5081694143793387, "max_depth": 6, "max_features": 0.7920456318712875},
+            "minibatch_frac": 0.5081694143793387, "max_depth": 6, "max_features": 0.7920456318712875,
+            "leaf_rule": "naslib"},
     # seminas.py via runner "nao": SemiNASPredictor(semi=False): hidden 64, batch 100, lr 1e-3,
     # pretrain_epochs 50, trade_off 0.8, l2 1e-4, dropout 0.1, grad clip 5
     "nao": {"hidden": 64, "batch_size": 100, "lr": 1e-3, "epochs": 50, "trade_off": 0.8},
@@ -81,8 +83,10 @@ WHITE2021: dict[str, dict] = {
     # omni_seminas.py: SemiNAS with the jacov score appended as one-hot bin tokens (SoTL-E: see DEVIATIONS)
     "omni_seminas": {"hidden": 64, "batch_size": 100, "lr": 1e-3, "epochs": 50, "semi_epochs": 50,
                      "trade_off": 0.8, "synthetic_factor": 1, "up_sample_ratio": 10, "zc": "jacov"},
-    # omni_ngb.py: n_hypers 35, its random-search ranges, 3-fold CV; adjacency_one_hot, jacov, sotle
-    "omni": {"encoding": "adjacency", "zc": "jacov", "n_iter": 35, "cv": 3, "search_space": "naslib"},
+    # omni_ngb.py: n_hypers 35, its random-search ranges, 3-fold CV at every training size (min_train_size 0);
+    # adjacency_one_hot, jacov, sotle
+    "omni": {"encoding": "adjacency", "zc": "jacov", "n_iter": 35, "cv": 3, "search_space": "naslib",
+             "min_search": 0},
     # lcsvr.py SVR_Estimator: random search over nu-SVR hyper-parameters, 3-fold CV
     "lcsvr": {"cv": 3},
     # learning-curve scores without settings: soloss.py (SoTL = sum, SoTLE = last training loss, negated),
@@ -113,15 +117,14 @@ DEVIATIONS: dict[str, str] = {
     "mlp": "NASLib adds an L1 penalty 0.2 * |w_out|_1 on the output layer; fastnas's MLP has no such term",
     "bananas": "NASLib adds an L1 penalty 0.2 * |w_out|_1 on each member's output layer; not available",
     "rf": "NASLib sets bootstrap=False and min_samples_split=2; fastnas's RandomForest keeps bootstrap",
-    "ngb": "NASLib sets min_samples_leaf=min(n//2, 15), min_samples_split=min(n//2, 20) from the training "
-           "size n; fastnas uses a fixed min_samples_leaf",
     "gp": "NASLib optimises the RBF hyper-parameters with pyro/Adam; fastnas picks them from a grid by the "
           "marginal likelihood",
     "dngo": "pybnn trains the basis net for 10,000 steps (batch 10); fastnas uses its own epochs/batch",
     "omni_seminas": "jacov bins from the training deciles (NASLib's fixed edges are on another jacov scale); "
                     "NASLib's SoTL-E token (a float cast to an integer token) is left out",
     "omni": "NASLib scores the search by R^2 and keeps the WORST configuration (a bug); fastnas keeps the "
-            "best Kendall tau; min_samples_split is not searched",
+            "best Kendall tau (cross-validation folds are shuffled: NASLib's are contiguous blocks of its randomly "
+            "ordered training set)",
     "gcn_wen": "NASLib with fewer training cells than the batch size (7) trains on no batch (drop_last) and "
                "predicts with the untrained network; fastnas raises ValueError (at the 5-cell training size)",
     "gcn": "under white2021 'gcn' runs gcn_wen (NeuralPredictorGCN, Wen et al.'s model as NASLib's gcn.py) with "

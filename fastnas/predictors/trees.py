@@ -76,7 +76,21 @@ class RandomForest(Predictor):
 class NGBoost(Predictor):
     """NGBoost (natural-gradient boosting, normal distribution, depth-limited tree learners).
 
-    Constant targets raise ``ValueError`` (the fitted normal would have zero scale).
+    Duan et al. 2020 via the ``ngboost`` library (``NGBRegressor``, ``Normal``, ``LogScore``) with scikit-learn
+    regression trees as base learners. Constant targets raise ``ValueError`` (the fitted normal would have
+    zero scale).
+
+    Parameters
+    ----------
+    n_estimators, learning_rate, minibatch_frac : ``NGBRegressor`` settings.
+    max_depth, max_features, min_samples_leaf, min_samples_split : the base tree's settings (squared-error
+        criterion; NASLib's ``criterion="friedman_mse"`` picks the same splits: scikit-learn 1.9 deprecates it
+        as an alias of ``"squared_error"``, "both were always equivalent").
+    leaf_rule : None, or ``"naslib"``: NASLib's ``trees/ngb.py`` sets the leaf sizes from the training size
+        ``n`` (``min_samples_leaf = min(max(n // 2, 1), 15)``, ``min_samples_split = min(max(n // 2, 2), 20)``),
+        overriding the two fixed values (the ``white2021`` preset).
+    space, encoding : used when ``fit``/``predict`` receive ``Cells``.
+    seed : int, Generator or None.
 
     Examples
     --------
@@ -92,6 +106,7 @@ class NGBoost(Predictor):
 
     def __init__(self, *, n_estimators: int = 300, learning_rate: float = 0.08, max_depth: int = 6,
                  max_features: float = 0.8, min_samples_leaf: int = 1, minibatch_frac: float = 0.5,
+                 min_samples_split: int = 2, leaf_rule: str | None = None,
                  space=None, encoding: str = "adjacency", seed=0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -99,6 +114,8 @@ class NGBoost(Predictor):
         self.max_features = max_features
         self.min_samples_leaf = min_samples_leaf
         self.minibatch_frac = minibatch_frac
+        self.min_samples_split = min_samples_split
+        self.leaf_rule = leaf_rule
         self.space = space
         self.encoding = encoding
         self.seed = seed
@@ -114,9 +131,14 @@ class NGBoost(Predictor):
 
         from ._ngb_lean import LeanNormal, LeanTree
 
+        leaf, split = self.min_samples_leaf, self.min_samples_split
+        if self.leaf_rule == "naslib":  # NASLib trees/ngb.py train(): from the training size
+            leaf, split = min(max(len(y) // 2, 1), 15), min(max(len(y) // 2, 2), 20)
+        elif self.leaf_rule is not None:
+            raise ValueError(f"leaf_rule must be None or 'naslib', got {self.leaf_rule!r}")
         base = LeanTree(
-            max_depth=self.max_depth, max_features=self.max_features,
-            min_samples_leaf=self.min_samples_leaf, random_state=_seed32(self.seed),
+            max_depth=self.max_depth, max_features=self.max_features, min_samples_leaf=leaf,
+            min_samples_split=split, random_state=_seed32(self.seed),
         )
         base._validate_params()  # scikit-learn's parameter check, once (LeanTree's copies skip it)
         # LeanNormal / LeanTree: ngboost's Normal and scikit-learn's tree, bitwise, without their per-step

@@ -70,3 +70,28 @@ def test_fastnas_ngboost_predictions_equal_stock_ngboost():
     ref = NGBRegressor(Dist=Normal, Base=base, n_estimators=50, learning_rate=0.05, minibatch_frac=0.6,
                        verbose=False, random_state=7).fit(X, y)
     np.testing.assert_allclose(m.predict(X), ref.predict(X), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [6, 23, 60])
+def test_naslib_leaf_rule_is_ngb_py(n):
+    """leaf_rule="naslib" (the white2021 ngb preset) builds NASLib trees/ngb.py's base learner:
+    min_samples_leaf = min(max(n//2, 1), 15), min_samples_split = min(max(n//2, 2), 20); hand-worked sizes:
+    n=6 -> (3, 3), n=23 -> (11, 11), n=60 -> (15, 20). Checked against stock ngboost with those trees."""
+    leaf, split = {6: (3, 3), 23: (11, 11), 60: (15, 20)}[n]
+    rng = np.random.default_rng(n)
+    X = rng.random((n, 6))
+    y = X[:, 0] + 0.3 * X[:, 1] ** 2
+    kw = dict(n_estimators=40, learning_rate=0.08, minibatch_frac=0.7, max_depth=6, max_features=0.8)
+    m = make("ngb", **kw, leaf_rule="naslib", seed=5).fit(X, y)
+    base = DecisionTreeRegressor(min_samples_leaf=leaf, min_samples_split=split,
+                                 max_depth=6, max_features=0.8, random_state=5)
+    ref = NGBRegressor(Dist=Normal, Base=base, n_estimators=40, learning_rate=0.08, minibatch_frac=0.7,
+                       verbose=False, random_state=5).fit(X, y)
+    np.testing.assert_allclose(m.predict(X), ref.predict(X), rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="leaf_rule"):
+        make("ngb", leaf_rule="sklearn").fit(X, y)
+
+
+def test_white2021_ngb_preset_uses_naslib_trees():
+    m = make("ngb", preset="white2021")
+    assert m.leaf_rule == "naslib"

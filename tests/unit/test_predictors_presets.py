@@ -52,6 +52,10 @@ def test_omni_naslib_search_space_draws_naslib_ranges():
     assert len(c) == 35
     assert all(128 <= p["n_estimators"] <= 512 and 1e-3 <= p["learning_rate"] <= 0.1 for p in c)
     assert all(1 <= p["max_depth"] <= 24 and 2 <= p["min_samples_leaf"] <= 9 for p in c)
+    # NASLib's run_hpo clips both leaf sizes to [2, n/3 - 1] = [2, 9] at n = 30; both are searched
+    assert all(2 <= p["min_samples_split"] <= 9 for p in c)
+    assert len({p["min_samples_split"] for p in c}) > 3
+    assert m.min_search == 0  # NASLib searches at every training size (min_train_size 0)
     with pytest.raises(ValueError, match="search_space"):
         make("omni", search_space="bad")._candidates(np.random.default_rng(0), 30)
 
