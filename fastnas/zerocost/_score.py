@@ -337,13 +337,14 @@ def score(space, cells, proxy: str, data=None, device=None, seed=0, batch_size: 
         Also return the per-cell compute time of the proxy in seconds (network construction excluded;
         in grouped mode each cell gets its group's time divided by the group's size).
     group_size : int, optional
-        Score this many NB201 or DARTS networks per grouped forward/backward pass (channels stacked,
-        ``groups=B`` convolutions, a 0/1 mask per edge op; ``_grouped.py`` for synflow, ``_grouped_nb201.py``
-        for snip, plain, grad_norm, fisher, jacob_cov, epe_nas, nwot and grasp; ``_grouped_darts.py`` for all
-        nine on DARTS networks). Same values as one network at a time (to round-off: float64 tests agree to
-        1e-12 on NB201, 1e-9 on DARTS); zen and the static proxies, and networks of other spaces (NB101) or
-        of mixed macro settings, are still computed one at a time. Default 64 on CUDA, 1 (off) on CPU,
-        where grouped convolutions measured slower (see benchmarks/README.md).
+        Score this many NB201, DARTS or NB101 networks per grouped forward/backward pass (channels stacked,
+        ``groups=B`` convolutions; ``_grouped.py`` for synflow, ``_grouped_nb201.py`` for snip, plain,
+        grad_norm, fisher, jacob_cov, epe_nas, nwot and grasp on NB201; ``_grouped_darts.py`` and
+        ``_grouped_nb101.py`` for all nine). Same values as one network at a time (to round-off: float64
+        tests agree to 1e-12 on NB201, 1e-9 on DARTS and NB101); zen and the static proxies, and networks
+        of other kinds or of mixed macro settings, are still computed one at a time. Default 64 on CUDA,
+        1 (off) on CPU, where grouped convolutions measured slower (see benchmarks/README.md); full-size
+        DARTS and NB101 networks need a smaller group on most GPUs (docs/zerocost.md).
     **build_kw
         Passed to ``fastnas.models.build`` (e.g. ``width=``).
 
