@@ -71,25 +71,26 @@ class _Op:
 
     def _compile(self, mods):
         m0, g = mods[0], self.g
-        if isinstance(m0, nn.Sequential):
+        kind = type(m0)  # exact types: a subclass may compute something else in its own forward
+        if isinstance(m0, nn.Sequential) and kind.forward is nn.Sequential.forward:
             return [s for i in range(len(m0)) for s in self._compile([m[i] for m in mods])]
-        if isinstance(m0, nn.ReLU):
+        if kind is nn.ReLU:
             return [("relu",)]
-        if isinstance(m0, nn.Identity):
+        if kind is nn.Identity:
             return []
-        if isinstance(m0, nn.Conv2d):
+        if kind is nn.Conv2d:
             return [("conv", g.conv(mods, self.members))]
-        if isinstance(m0, nn.BatchNorm2d):
+        if kind is nn.BatchNorm2d:
             return [] if g.synflow else [("bn", g.bn(mods))]
-        if isinstance(m0, nn.MaxPool2d):
+        if kind is nn.MaxPool2d:
             return [("pool", lambda h, m=m0: F.max_pool2d(h, m.kernel_size, m.stride, m.padding, m.dilation,
                                                           m.ceil_mode))]
-        if isinstance(m0, nn.AvgPool2d):
+        if kind is nn.AvgPool2d:
             return [("pool", lambda h, m=m0: F.avg_pool2d(h, m.kernel_size, m.stride, m.padding, m.ceil_mode,
                                                           m.count_include_pad, m.divisor_override))]
         from ..models.darts import FactorizedReduce
 
-        if type(m0) is FactorizedReduce:
+        if kind is FactorizedReduce:  # the DARTS op (models/darts.py), whose forward is mirrored here
             bn = [] if g.synflow else [("bn", g.bn([m.bn for m in mods]))]
             return [("relu",), ("fr", g.conv([m.conv_1 for m in mods], self.members),
                                 g.conv([m.conv_2 for m in mods], self.members))] + bn
@@ -122,7 +123,7 @@ class _Conv:
     def __init__(self, convs: list[nn.Conv2d], members: torch.Tensor, g: "GroupedBase"):
         c0 = convs[0]
         if c0.bias is not None or c0.padding_mode != "zeros":
-            raise TypeError("grouped DARTS convolutions have no bias and zero padding")
+            raise TypeError("grouped convolutions have no bias and zero padding")
         w = torch.cat([c.weight.detach() for c in convs]).to(g.device, g.dtype)
         self.weight = (w.abs() if g.synflow else w).requires_grad_(True)
         self.members, self.k, self.out = members, len(convs), c0.out_channels
@@ -181,7 +182,6 @@ class GroupedBase:
 
     def weights(self) -> list[torch.Tensor]:
         return [c.weight for c in self.convs] + [self.lin_w]
-
 
     def _head(self, feat: torch.Tensor, ctx: _Ctx) -> torch.Tensor:
         """(N, B, C) pooled features -> (N, B, K) logits of each network's own classifier."""

@@ -139,9 +139,21 @@ def test_cannot_group_is_a_type_error(batch):
     with pytest.raises(TypeError, match="drop path"):
         grouped_darts_proxies([nets[0], dropping], x, y, ["snip"])
     with pytest.raises(TypeError, match="dtype"):
-        grouped_darts_proxies([nets[0], nets[1].float()], x, y, ["snip"])
+        grouped_darts_proxies([nets[0], copy.deepcopy(nets[1]).float()], x, y, ["snip"])
     with pytest.raises(ValueError, match="zen"):
         grouped_darts_proxies(nets, x, y, ["zen"])
+
+    class Doubled(nn.Sequential):  # a Sequential whose forward is not its children in order
+        def forward(self, h):
+            return 2 * super().forward(h)
+
+    edited = copy.deepcopy(nets[2])
+    edited.cells[0].ops[0] = Doubled(*edited.cells[0].ops[0])
+    with pytest.raises(TypeError, match="Doubled"):
+        grouped_darts_proxies([edited, nets[0]], x, y, ["snip"])
+    edited.cells[0].ops[0] = nn.Tanh()
+    with pytest.raises(TypeError, match="Tanh"):
+        grouped_darts_proxies([edited], x, y, ["synflow"])
     with pytest.raises(ValueError, match="labels"):
         grouped_darts_proxies(nets, x, None, ["snip"])
 
