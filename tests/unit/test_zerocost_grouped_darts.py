@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
@@ -212,3 +213,20 @@ def test_out_of_memory_splits_the_group(batch, monkeypatch):
     monkeypatch.setattr(gd, "_grouped", lambda *a: (_ for _ in ()).throw(torch.OutOfMemoryError("fake")))
     with pytest.raises(torch.OutOfMemoryError):  # one network that does not fit: the error, not a value
         grouped_darts_proxies(nets[:1], x, y, names, num_classes=4)
+
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), k=st.integers(2, 4))
+def test_property_any_group_of_random_genotypes(seed, k):
+    # any k random genotypes (repeats, shared branches, whatever the sampler draws) give each network its own
+    # synflow, snip and nwot, in float64
+    cells = DARTS().sample(k, seed=seed)
+    a = cells.arrays()
+    g = np.stack([np.asarray(a["inputs"]), np.asarray(a["ops"])], axis=-1).astype(np.int64)
+    nets = [DARTSNetwork(g[i, 0], g[i, 1], C=2, layers=3, num_classes=3, seed=i).double() for i in range(k)]
+    x = torch.from_numpy(np.random.default_rng(seed).normal(size=(3, 3, 4, 4)))
+    y = torch.tensor([0, 1, 2])
+    got = grouped_darts_proxies(nets, x, y, ["synflow", "snip", "nwot"], num_classes=3)
+    for p in ("synflow", "snip", "nwot"):
+        np.testing.assert_allclose(got[p], _one_at_a_time(nets, x, y, p), rtol=1e-9, err_msg=p)

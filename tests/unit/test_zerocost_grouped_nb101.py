@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
@@ -124,3 +125,19 @@ def test_score_table_grouped_equals_one_at_a_time():
         np.testing.assert_allclose(grouped[p], one[p], rtol=2e-4, atol=1e-6, err_msg=p)
     for p in ("synflow", "snip", "nwot", "grasp"):  # the grouped pass ran: rows 0-2 share one split time
         assert grouped[f"time_{p}"][0] == grouped[f"time_{p}"][1] == grouped[f"time_{p}"][2], p
+
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), k=st.integers(2, 4))
+def test_property_any_group_of_random_cells(seed, k):
+    # any k random NB101 cells (sizes, ops and channel splits as the sampler draws them) give each network its
+    # own synflow, snip and nwot, in float64
+    cells = NB101().sample(k, seed=seed)
+    nets = [NB101Network(cells.matrix[i], cells.ops[i], seed=i, **KW).double() for i in range(k)]
+    x = torch.from_numpy(np.random.default_rng(seed).normal(size=(3, 3, 4, 4)))
+    y = torch.tensor([0, 1, 2])
+    got = grouped_nb101_proxies(nets, x, y, ["synflow", "snip", "nwot"], num_classes=4)
+    for p in ("synflow", "snip", "nwot"):
+        one = np.array([zc.PROXIES[p][0](copy.deepcopy(n), x, y) for n in nets])
+        np.testing.assert_allclose(got[p], one, rtol=1e-9, err_msg=p)
