@@ -158,6 +158,8 @@ class GroupedBase:
         dtypes = {p.dtype for n in nets for p in n.parameters()}
         if len(dtypes) != 1:
             raise TypeError("networks differ in dtype")
+        if not all(p.requires_grad for n in nets for p in n.parameters()):
+            raise TypeError("frozen parameters (requires_grad=False) get no gradient one at a time: not grouped")
         self.B, self.device, self.synflow = len(nets), device, synflow
         self.dtype = torch.float64 if synflow else dtypes.pop()
         self.convs: list[_Conv] = []

@@ -152,6 +152,9 @@ def test_cannot_group_is_a_type_error(batch):
     edited.cells[0].ops[0] = Doubled(*edited.cells[0].ops[0])
     with pytest.raises(TypeError, match="Doubled"):
         grouped_darts_proxies([edited, nets[0]], x, y, ["snip"])
+    frozen = copy.deepcopy(nets[3]).requires_grad_(False)
+    with pytest.raises(TypeError, match="frozen"):
+        grouped_darts_proxies([nets[0], frozen], x, y, ["snip"])
     edited.cells[0].ops[0] = nn.Tanh()
     with pytest.raises(TypeError, match="Tanh"):
         grouped_darts_proxies([edited], x, y, ["synflow"])
