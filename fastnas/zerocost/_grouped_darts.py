@@ -24,8 +24,8 @@ official code (zero-cost-nas ``foresight/pruners/measures``, NASLib); ``tests/un
 checks every value against the one-network-at-a-time path in float64 to 1e-9 on genotypes covering every op on
 normal and reduction cells and a repeated input. Networks this module cannot group raise ``TypeError`` (the
 caller then scores them one at a time): other classes, other macro settings, drop path in use (its random masks
-come from the global RNG one network at a time, so they are refused rather than changed), modules it does not
-know.
+come from the global RNG one network at a time, so they are refused rather than changed), frozen parameters,
+modules it does not know. The stacking machinery and the proxies' read-out live in ``_grouped_base``.
 """
 from __future__ import annotations
 from __future__ import annotations

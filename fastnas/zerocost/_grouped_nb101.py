@@ -23,7 +23,8 @@ equal its own (no padded channels, hence no question of batch norms of zero chan
 projections). The proxy definitions are those of ``_gradient`` and ``_activation``;
 ``tests/unit/test_zerocost_grouped_nb101.py`` checks every value against the one-network-at-a-time path in
 float64 to 1e-9 on cells of every size, op and channel split. Networks this module cannot group raise
-``TypeError`` (the caller then scores them one at a time).
+``TypeError`` (the caller then scores them one at a time): other classes, another skeleton, mixed dtypes,
+frozen parameters, modules it does not know.
 """
 from __future__ import annotations
 
