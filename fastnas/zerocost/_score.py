@@ -378,6 +378,10 @@ def score(space, cells, proxy: str, data=None, device=None, seed=0, batch_size: 
     return (vals[name], times[name]) if return_time else vals[name]
 
 
+#: proxies defined by gradients with respect to the weights (a network without trainable weights has none)
+_WEIGHT_GRADIENT_PROXIES = frozenset({"synflow", "snip", "grasp", "fisher", "grad_norm", "plain"})
+
+
 def score_models(models_: Sequence[nn.Module], proxy: str, data=None, device=None, seed=0, batch_size: int = 64,
                  progress: bool = False, *, num_classes: int | None = None,
                  input_shape: tuple[int, ...] | None = None, return_time: bool = False,
@@ -402,6 +406,11 @@ def score_models(models_: Sequence[nn.Module], proxy: str, data=None, device=Non
     for i, m in enumerate(models_):
         if not isinstance(m, nn.Module):
             raise TypeError(f"models[{i}] is a {type(m).__name__}, not a torch.nn.Module")
+    if name in _WEIGHT_GRADIENT_PROXIES:
+        for i, m in enumerate(models_):
+            if not any(p.requires_grad for p in m.parameters()):
+                raise ValueError(f"models[{i}] has no trainable parameter (requires_grad is False for all): "
+                                 f"{name!r} is computed from gradients with respect to the weights")
     nc, shape = _infer_shapes(data, num_classes, input_shape, 3)
     check = None
     if PROXIES[name][1]:  # the proxy reads labels: they must be logits the networks have

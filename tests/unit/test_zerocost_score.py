@@ -184,3 +184,19 @@ def test_float64_network_is_fed_float64_data(data):
         b = zc.score_models([net64], proxy, data=(X.astype(np.float64), y), batch_size=8)
         np.testing.assert_array_equal(a, b)
         np.testing.assert_allclose(a, zc.score_models([net32], proxy, data=data, batch_size=8), rtol=1e-3)
+
+
+def test_weight_gradient_proxies_refuse_frozen_networks():
+    """A network with every parameter frozen has no weight gradient: the six gradient proxies say so
+    (it used to be torch's 'element 0 of tensors does not require grad'); activation proxies still run."""
+    import torch.nn as nn
+
+    from fastnas.zerocost import score_models
+
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+    for p in net.parameters():
+        p.requires_grad_(False)
+    for proxy in ("synflow", "snip", "grasp", "fisher", "grad_norm", "plain"):
+        with pytest.raises(ValueError, match="no trainable parameter"):
+            score_models([net], proxy, input_shape=(1, 8, 8), num_classes=3)
+    assert np.isfinite(score_models([net], "nwot", input_shape=(1, 8, 8), num_classes=3)).all()
