@@ -32,7 +32,6 @@ KEY_INVALID = 0
 COUNTS_BY_VERTICES = {2: 1, 3: 6, 4: 84, 5: 2441, 6: 62010, 7: 359082}
 N_CELLS = 423_624
 _DISTRIBUTIONS = {"reference": 0, "full": 1}
-_U32 = np.dtype("U32")
 _NOT_IN_SPACE = "cell is not in the space (disconnected or more than 9 edges)"
 _memory_table: _table.HashTable | None = None
 _memory_cells: NB101Cells | None = None  # the enumerated space (immutable batch, safe to share)
@@ -50,6 +49,7 @@ def _checked(space, cells) -> NB101Cells:
 
 
 _wrap = _specs.wrap_rows  # (matrix, ops, n_vertices) kernel outputs -> a batch, no checks
+_new_cells, _set_arrays = object.__new__, object.__setattr__
 
 
 def _first_invalid(ok: np.ndarray) -> int | None:
@@ -150,8 +150,17 @@ class NB101(SearchSpace):
         >>> m = np.zeros((1, 7, 7), np.uint8); m[0, 0, 1] = 1
         >>> NB101.from_arrays(m, [[-1, -2, -3, -3, -3, -3, -3]]).n_vertices.tolist()
         [2]
+
+        C-contiguous integer numpy arrays of valid rows take one compiled call (``nb101_from_arrays``);
+        anything else, and every error, goes through ``nb101_specs.from_arrays_general``. The batch never
+        shares memory with the arrays passed in.
         """
-        return _specs.from_arrays(matrix, ops, n_vertices)
+        fast = _backend.get("nb101_from_arrays")(matrix, ops, n_vertices)
+        if fast is not None:  # as nb101_specs.from_arrays, written out: a call frame is a tenth of this path
+            obj = _new_cells(NB101Cells)
+            _set_arrays(obj, "_arrays", {"matrix": fast[0], "ops": fast[1], "n_vertices": fast[2]})
+            return obj
+        return _specs.from_arrays_general(matrix, ops, n_vertices)
 
     @classmethod
     def from_strings(cls, strings) -> NB101Cells:
@@ -243,24 +252,21 @@ class NB101(SearchSpace):
             raise ValueError(f"invalid must be 'raise' or 'empty', got {invalid!r}")
         if table not in (True, False, "auto"):
             raise ValueError(f"table must be True, False or 'auto', got {table!r}")
-        rows = _rows(_checked(self, cells))
+        a = (cells if type(cells) is NB101Cells else check_cells(self, cells))._arrays
+        m, o, v = a["matrix"], a["ops"], a["n_vertices"]
         tbl = None
-        if table is True or (table == "auto" and len(rows[2]) >= 500_000):
+        if table is True or (table == "auto" and len(v) >= 500_000):
             tbl = self.hash_table(progress=False)
         elif table == "auto":
             tbl = _memory_table if _memory_table is not None else self.hash_table(progress=False, build=False)
+        # one compiled call each way, the <U32 result written by the kernel (issue 12: a one-cell call spent
+        # more in numpy steps around the kernel than in the key kernel itself): key, bisection of the
+        # table's sorted keys and the fingerprint's characters; or the MD5 fingerprint with the row and
+        # validity checks in its own loop. "" for rows outside the space unless the kernel raised.
         if tbl is not None:
-            keys = _backend.get("nb101_key")(*rows, invalid == "raise")
-            if len(keys) == 1:  # one cell: a bisection and a str (~2 us against ~6 us of array steps)
-                return np.array([tbl.lookup_one(keys)], _U32)
-            return tbl.lookup(keys).astype(_U32)
-        # zero bytes ("" once decoded) for rows outside the space, unless the kernel raised. ASCII bytes ->
-        # UCS-4 code points is a plain uint8 -> uint32 cast viewed as <U32: the same array as
-        # .view("S32").astype("U32"), without the string-cast machinery (about 1 us of a one-cell call)
-        out = _backend.get("nb101_hash")(*rows, int(threads), invalid == "raise")
-        if len(out) == 1:  # one cell: through a Python str is cheaper still (~0.45 us against ~0.75 us)
-            return np.array([out.tobytes().decode("ascii")], _U32)
-        return out.astype(np.uint32).view(_U32).reshape(-1)
+            return _backend.get("nb101_hash_lookup")(m, o, v, tbl.parts, invalid == "raise")
+        return _backend.get("nb101_hash_text")(m, o, v, threads if type(threads) is int else int(threads),
+                                               invalid == "raise")
 
     # ---------------------------------------------------------------- the whole space
     def enumerate(self, progress: bool = True, *, cache: bool = True) -> NB101Cells:

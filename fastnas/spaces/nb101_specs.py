@@ -101,7 +101,23 @@ def from_arrays(matrix, ops, n_vertices=None) -> NB101Cells:
     """Validated batch from raw arrays (matrix (N,7,7), op codes (N,7), optional n_vertices (N,)).
 
     Without ``n_vertices`` each row's size is the position of its output code (-2) plus one.
+
+    The common case (C-contiguous integer arrays of in-range values and well-formed rows) is one compiled
+    call, ``nb101_from_arrays`` (twin: ``_nb101_fast.nb101_from_arrays``), which returns fresh read-only
+    arrays; for anything else it returns None and ``from_arrays_general``, the specification, gives the
+    same batch or raises the error naming the problem.
     """
+    fast = _backend.get("nb101_from_arrays")(matrix, ops, n_vertices)
+    if fast is not None:  # fresh read-only views on every backend (the kernel's contract, tested): taken as they are
+        obj = _new(NB101Cells)
+        _set(obj, "_arrays", {"matrix": fast[0], "ops": fast[1], "n_vertices": fast[2]})
+        return obj
+    return from_arrays_general(matrix, ops, n_vertices)
+
+
+def from_arrays_general(matrix, ops, n_vertices=None) -> NB101Cells:
+    """``from_arrays`` for any input (lists, float arrays of integral values, views, other dtypes): every
+    check in Python, each error naming the problem. The specification of the compiled fast path."""
     m = _as_int_array(matrix, "matrix", np.uint8, (7, 7))
     o = _as_int_array(ops, "ops", np.int8, (7,))
     if len(o) != len(m):

@@ -66,9 +66,12 @@ class HashTable:
 
     def __init__(self, keys: np.ndarray, hex32: np.ndarray):
         self.keys = _frozen(np.array(keys, dtype=np.uint64, order="C", copy=True))
-        self.hashes = _frozen(np.array(hex32, dtype=np.uint8, order="C", copy=True).view("S32").reshape(-1))
+        hexd = _frozen(np.array(hex32, dtype=np.uint8, order="C", copy=True))
+        self.hashes = hexd.view("S32").reshape(-1)  # a view of a read-only owner: read-only for good
         self._order = _frozen(np.argsort(self.keys, kind="stable"))
         self._sorted = _frozen(self.keys[self._order])
+        #: the arrays the lookup kernel ``nb101_hash_lookup`` takes (``fastnas.spaces._nb101_fast``)
+        self.parts = (self._sorted, self._order, self.keys, hexd)
         self._by_hash = None
 
     def __len__(self) -> int:
@@ -81,14 +84,6 @@ class HashTable:
         pos = np.minimum(pos, len(self._sorted) - 1)
         hit = self._sorted[pos] == keys
         return np.where(hit, self._order[pos], -1)
-
-    def lookup_one(self, key: np.ndarray) -> str:
-        """The fingerprint of the one key in the (1,) uint64 array ``key`` as a str, ``""`` when it is not in
-        the table (``lookup`` for one cell, without its array arithmetic)."""
-        p = int(self._sorted.searchsorted(key)[0])
-        if p < len(self._sorted) and self._sorted[p] == key[0]:
-            return self.hashes[self._order[p]].decode("ascii")
-        return ""
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """``S32`` fingerprints per key, ``b""`` where the key is not in the table."""
