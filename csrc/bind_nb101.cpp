@@ -191,9 +191,11 @@ struct Table {
 Table table_arrays(py::handle table) {
     if (!PyTuple_Check(table.ptr()) || PyTuple_GET_SIZE(table.ptr()) != 4)
         throw py::type_error("table: expected a tuple (sorted keys, order, keys, hex digits)");
-    PyObject* const* a = &PyTuple_GET_ITEM(table.ptr(), 0);
-    Table t{need<std::uint64_t>(a[0], "table sorted keys", {}), need<std::int64_t>(a[1], "table order", {}),
-            need<std::uint64_t>(a[2], "table keys", {}), need<std::uint8_t>(a[3], "table hex digits", {32}), 0};
+    PyObject* t_ = table.ptr();
+    Table t{need<std::uint64_t>(PyTuple_GET_ITEM(t_, 0), "table sorted keys", {}),
+            need<std::int64_t>(PyTuple_GET_ITEM(t_, 1), "table order", {}),
+            need<std::uint64_t>(PyTuple_GET_ITEM(t_, 2), "table keys", {}),
+            need<std::uint8_t>(PyTuple_GET_ITEM(t_, 3), "table hex digits", {32}), 0};
     t.M = t.sorted.shape(0);
     if (t.order.shape(0) != t.M || t.keys.shape(0) != t.M || t.hex.shape(0) != t.M)
         throw py::value_error("table: sorted keys, order, keys and hex digits must have the same length");
