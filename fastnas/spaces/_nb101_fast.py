@@ -6,6 +6,15 @@ must return the same values and raise the same exception types (``tests/unit/tes
 They are built from the definitions in ``nb101_ref`` (the nasbench fingerprint ``graph_util.hash_module``,
 the canonical key, the row check) and add no definition of their own: the compiled versions exist only to
 do the same work in one call, without the per-call numpy steps that dominated a one-cell call.
+
+>>> from fastnas.spaces.nb101 import NB101
+>>> c = NB101.from_specs([[0, 1], [0, 0]], ["input", "output"])
+>>> nb101_hash_text(c.matrix, c.ops, c.n_vertices).tolist()
+['043721b9c7fe8c5fad811d47d83132ec']
+>>> [a.flags.writeable for a in nb101_from_arrays(c.matrix, c.ops, c.n_vertices)]
+[False, False, False]
+>>> nb101_from_arrays(c.matrix.tolist(), c.ops, c.n_vertices) is None  # not the common case
+True
 """
 from __future__ import annotations
 
