@@ -42,12 +42,6 @@ def _rows(cells: NB101Cells):
     return a["matrix"], a["ops"], a["n_vertices"]
 
 
-def _checked(space, cells) -> NB101Cells:
-    if type(cells) is NB101Cells:  # the common case first: one identity test
-        return cells
-    return check_cells(space, cells)
-
-
 _wrap = _specs.wrap_rows  # (matrix, ops, n_vertices) kernel outputs -> a batch, no checks
 _new_cells, _set_arrays = object.__new__, object.__setattr__
 
