@@ -153,7 +153,13 @@ class OMNI(Predictor):
             scores = []
             for te in splits:
                 tr = np.setdiff1d(np.arange(len(y)), te)
-                p = NGBoost(**params, seed=self.seed).fit(F[tr], y[tr]).predict(F[te])
+                try:
+                    p = NGBoost(**params, seed=self.seed).fit(F[tr], y[tr]).predict(F[te])
+                except ValueError:
+                    # a fold this configuration cannot fit (an empty minibatch on a tiny fold: NASLib's
+                    # ngboost would loop forever; constant targets): the configuration is not eligible
+                    scores = [-np.inf]
+                    break
                 scores.append(kendall_tau(y[te], p) if np.ptp(p) > 0 and np.ptp(y[te]) > 0 else 0.0)
             out.append((params, float(np.mean(scores))))
         return out

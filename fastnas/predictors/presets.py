@@ -124,7 +124,8 @@ DEVIATIONS: dict[str, str] = {
                     "NASLib's SoTL-E token (a float cast to an integer token) is left out",
     "omni": "NASLib scores the search by R^2 and keeps the WORST configuration (a bug); fastnas keeps the "
             "best Kendall tau (cross-validation folds are shuffled: NASLib's are contiguous blocks of its randomly "
-            "ordered training set)",
+            "ordered training set); a configuration whose minibatch is empty on a small fold is skipped (ngboost's line "
+            "search would never end there)",
     "gcn_wen": "NASLib with fewer training cells than the batch size (7) trains on no batch (drop_last) and "
                "predicts with the untrained network; fastnas raises ValueError (at the 5-cell training size)",
     "gcn": "under white2021 'gcn' runs gcn_wen (NeuralPredictorGCN, Wen et al.'s model as NASLib's gcn.py) with "

@@ -131,6 +131,14 @@ class NGBoost(Predictor):
 
         from ._ngb_lean import LeanNormal, LeanTree
 
+        frac = self.minibatch_frac
+        if isinstance(frac, bool) or not isinstance(frac, (int, float, np.floating)) or not 0 < frac <= 1:
+            raise ValueError(f"minibatch_frac must be in (0, 1], got {frac!r}")
+        if frac != 1.0 and int(frac * len(y)) < 1:
+            # ngboost draws int(frac * n) rows per step; with none its line search never ends (NaN loss)
+            raise ValueError(f"minibatch_frac={frac!r} of {len(y)} training points draws an empty minibatch "
+                             "(ngboost takes int(minibatch_frac * n) rows per step); use more points or a "
+                             "larger minibatch_frac")
         leaf, split = self.min_samples_leaf, self.min_samples_split
         if self.leaf_rule == "naslib":  # NASLib trees/ngb.py train(): from the training size
             leaf, split = min(max(len(y) // 2, 1), 15), min(max(len(y) // 2, 2), 20)

@@ -95,3 +95,30 @@ def test_naslib_leaf_rule_is_ngb_py(n):
 def test_white2021_ngb_preset_uses_naslib_trees():
     m = make("ngb", preset="white2021")
     assert m.leaf_rule == "naslib"
+
+
+def test_empty_minibatch_is_refused_not_an_endless_loop():
+    """ngboost takes int(minibatch_frac * n) rows per step; with none its line search halves the step forever
+    (NaN loss). fastnas refuses it up front; OMNI's search skips such a configuration."""
+    X = np.random.default_rng(0).random((4, 3))
+    y = np.arange(4.0)
+    with pytest.raises(ValueError, match="empty minibatch"):
+        make("ngb", n_estimators=5, minibatch_frac=0.2).fit(X, y)
+    with pytest.raises(ValueError, match="minibatch_frac must be"):
+        make("ngb", minibatch_frac=0.0).fit(X, y)
+    assert make("ngb", n_estimators=5, minibatch_frac=0.25, seed=0).fit(X, y).predict(X).shape == (4,)
+
+
+def test_omni_white2021_at_five_cells_finishes():
+    """NASLib's search ranges on 5 training cells (3-fold CV: folds of 3-4 training rows) include
+    minibatch fractions that draw no row; those configurations are skipped and the fit ends."""
+    from fastnas.predictors._batch import Batch
+
+    rng = np.random.default_rng(1)
+    F = rng.random((5, 4))
+    y = F[:, 0] + 0.1 * rng.random(5)
+    m = make("omni", preset="white2021", n_iter=12, seed=3)
+    m.fit(Batch(features=F, zc={"jacov": y}), y)
+    assert np.isfinite(m.predict(Batch(features=F, zc={"jacov": y}))).all()
+    assert any(s == -np.inf for _, s in m.search_)  # some draws were ineligible ...
+    assert np.isfinite(m.cv_score_)  # ... and an eligible one was kept
