@@ -215,12 +215,15 @@ def _grouped_loop(make_model, n, proxies, x, y, *, dev, base, keys, group, input
 
     for start in starts:
         idx = list(range(start, min(start + group, n)))
-        nets, seeds = [], []
+        nets, seeds, states = [], [], []
         for i in idx:
             s = row_seed(base, i if keys is None else int(keys[i]))
             with torch.random.fork_rng(devices=fork_devices):
                 torch.manual_seed(s)
                 nets.append(make_model(i, s))
+                # the generator state a one-at-a-time run continues from (dropout, drop path draw from it)
+                states.append((torch.get_rng_state(),
+                               torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None))
             seeds.append(s)
         rest = [p for p in proxies if p not in together and p != "synflow"]
         if "synflow" in proxies:
@@ -236,13 +239,19 @@ def _grouped_loop(make_model, n, proxies, x, y, *, dev, base, keys, group, input
                     values[p][idx], times[p][idx] = got[p], dt / (len(nets) * len(together))
             except TypeError:
                 rest = together + rest
-        plan = _plan(rest)
+        plan = _plan([p for p in proxies if p in rest])  # the order of the one-at-a-time path
         for k, (i, s) in enumerate(zip(idx, seeds)):
             model = nets[k].to(dev)
-            for names in plan:
-                got, dt = timed(lambda: _apply_group(names, copy.deepcopy(model), x, y, num_classes, s))
-                for p in names:
-                    values[p][i], times[p][i] = got[p], dt / len(names)
+            # exactly as _score_loop's one-at-a-time path: the network's own seeded stream, continued from
+            # its construction, inside fork_rng (the caller's global torch generator is left untouched)
+            with torch.random.fork_rng(devices=fork_devices):
+                torch.set_rng_state(states[k][0])
+                if states[k][1] is not None:
+                    torch.cuda.set_rng_state(states[k][1], dev)
+                for names in plan:
+                    got, dt = timed(lambda: _apply_group(names, copy.deepcopy(model), x, y, num_classes, s))
+                    for p in names:
+                        values[p][i], times[p][i] = got[p], dt / len(names)
     return {p: _report_nonfinite(p, values[p]) for p in proxies}, times
 
 

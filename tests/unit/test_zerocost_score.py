@@ -200,3 +200,24 @@ def test_weight_gradient_proxies_refuse_frozen_networks():
         with pytest.raises(ValueError, match="no trainable parameter"):
             score_models([net], proxy, input_shape=(1, 8, 8), num_classes=3)
     assert np.isfinite(score_models([net], "nwot", input_shape=(1, 8, 8), num_classes=3)).all()
+
+
+def test_grouped_fallback_is_the_one_at_a_time_path_for_random_networks():
+    """Networks the grouped passes refuse (here: dropout, which draws from torch's generator) are scored one
+    at a time with their own seeded stream: group_size=2 gives the group_size=1 values, reproducibly, and the
+    caller's global torch generator is untouched (review finding: the fallback ran outside fork_rng)."""
+    from fastnas.zerocost import score_models
+
+    torch.manual_seed(0)
+    nets = [nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Dropout(0.5), nn.Flatten(), nn.Linear(144, 3))
+            for _ in range(3)]
+    X = np.random.default_rng(0).standard_normal((8, 1, 8, 8)).astype(np.float32)
+    y = np.arange(8) % 3
+    for proxy in ("snip", "synflow", "jacob_cov"):
+        one = score_models(nets, proxy, data=(X, y), batch_size=8)
+        state = torch.get_rng_state()
+        g1 = score_models(nets, proxy, data=(X, y), batch_size=8, group_size=2)
+        g2 = score_models(nets, proxy, data=(X, y), batch_size=8, group_size=2)
+        assert torch.equal(state, torch.get_rng_state())
+        np.testing.assert_array_equal(g1, one)
+        np.testing.assert_array_equal(g2, one)
