@@ -96,6 +96,10 @@ class Predictor(RegressorMixin, BaseEstimator):
                     f"{type(self).__name__} was given Cells but has no space/encoding parameters; "
                     "pass features or construct it with space=..., encoding=..."
                 )
+            if isinstance(space, str):  # a space name given to a class directly (make() resolves it already)
+                from ..spaces import get_space
+
+                space = get_space(space)
             F = space.encode(X, encoding)
             if isinstance(F, dict):  # graph encodings given as arrays per part (NB101 ``gcn``)
                 F, _ = flatten_gcn(F)

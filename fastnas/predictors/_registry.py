@@ -81,9 +81,10 @@ def make(name: str, preset: str | None = None, **params):
     preset : None (each class's own defaults, from its paper) or a name in
         ``fastnas.predictors.presets.PRESETS`` (``"white2021"``: NASLib's settings used by White et al.
         2021; under it some names run the model White et al. ran, ``presets.SUBSTITUTES``: ``gcn`` ->
-        ``gcn_wen``, ``bonas`` -> ``bonas_gcn``, ``lce`` -> ``lce_m``, ``sotl_ema`` -> ``sotl_ema_naslib``).
+        ``gcn_wen``, ``bonas`` -> ``bonas_gcn``, ``lce`` -> ``lce_naslib``, ``sotl_ema`` -> ``sotl_ema_naslib``).
         Explicit ``params`` override the preset.
-    **params : constructor keyword arguments.
+    **params : constructor keyword arguments; ``space`` may be a space name (``"nb201"``, ...), which is
+        replaced by that space's instance (``fastnas.spaces.get_space``).
 
     Raises
     ------
@@ -108,6 +109,10 @@ def make(name: str, preset: str | None = None, **params):
 
     cls = _get(preset_name(name, preset))  # a preset may run another class under this name (SUBSTITUTES)
     params = {**preset_params(name, preset), **params}
+    if isinstance(params.get("space"), str):
+        from ..spaces import get_space
+
+        params["space"] = get_space(params["space"])
     if "seed" in params and "seed" not in cls._get_param_names():
         params = {k: v for k, v in params.items() if k != "seed"}  # deterministic: nothing to seed
     return cls(**params)

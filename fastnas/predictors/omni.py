@@ -169,6 +169,13 @@ class OMNI(Predictor):
         y = _check_y(y, len(batch), "OMNI")
         if len(y) < self.min_train_size:
             raise ValueError(f"OMNI needs at least {self.min_train_size} training points, got {len(y)}")
+        for name, lo in (("cv", 2), ("n_iter", 1), ("min_search", 0)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+                raise ValueError(f"OMNI {name} must be an int >= {lo}, got {v!r}")
+        if len(y) >= int(self.min_search) and int(self.n_iter) > 1 and int(self.cv) > len(y) - 1:
+            raise ValueError(f"OMNI cv={self.cv} folds need at least cv + 1 training points (each fold trains on "
+                             f"the rest), got {len(y)}")
         F = self._design(batch, fit=True)
         rng = as_generator(self.seed)
         base = {"n_estimators": int(self.n_estimators)}

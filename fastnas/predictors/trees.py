@@ -131,6 +131,11 @@ class NGBoost(Predictor):
 
         from ._ngb_lean import LeanNormal, LeanTree
 
+        ne, lr = self.n_estimators, self.learning_rate
+        if isinstance(ne, bool) or not isinstance(ne, (int, np.integer)) or ne < 1:
+            raise ValueError(f"n_estimators must be a positive int, got {ne!r}")
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not (np.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning_rate must be a positive finite number, got {lr!r}")
         frac = self.minibatch_frac
         if isinstance(frac, bool) or not isinstance(frac, (int, float, np.floating)) or not 0 < frac <= 1:
             raise ValueError(f"minibatch_frac must be in (0, 1], got {frac!r}")

@@ -122,3 +122,18 @@ def test_omni_white2021_at_five_cells_finishes():
     assert np.isfinite(m.predict(Batch(features=F, zc={"jacov": y}))).all()
     assert any(s == -np.inf for _, s in m.search_)  # some draws were ineligible ...
     assert np.isfinite(m.cv_score_)  # ... and an eligible one was kept
+
+
+def test_bad_parameters_raise_clear_errors():
+    from fastnas.predictors._batch import Batch
+
+    X = np.random.default_rng(0).random((20, 3))
+    y = X[:, 0].copy()
+    for kw, word in ((dict(n_estimators=0), "n_estimators"), (dict(learning_rate=float("nan")), "learning_rate"),
+                     (dict(learning_rate=-1.0), "learning_rate")):
+        with pytest.raises(ValueError, match=word):
+            make("ngb", **kw).fit(X, y)
+    b = Batch(features=X, zc={"jacov": y})
+    for kw, word in ((dict(cv=1), "cv"), (dict(cv=50), "cv"), (dict(min_search=-1), "min_search")):
+        with pytest.raises(ValueError, match=word):
+            make("omni", n_iter=3, **kw).fit(b, y)

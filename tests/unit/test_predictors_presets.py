@@ -71,3 +71,19 @@ def test_cli_evaluate_preset(tmp_path):
     r = CliRunner().invoke(main, ["predictors", "evaluate", "--predictors", "rf", "--data", "synthetic",
                                   "--preset", "nope", "--quiet", "--out", str(tmp_path)])
     assert r.exit_code != 0 and "unknown preset" in r.output
+
+
+def test_space_may_be_given_by_name():
+    """make(..., space="nb201") encodes cells like space=NB201() (review finding: a str space reached
+    str.encode and raised a confusing TypeError)."""
+    import numpy as np
+
+    from fastnas.spaces import NB201
+
+    cells = NB201().sample(30, seed=0)
+    y = np.arange(30.0)
+    a = make("rf", n_estimators=5, space="nb201", seed=0).fit(cells, y).predict(cells)
+    b = make("rf", n_estimators=5, space=NB201(), seed=0).fit(cells, y).predict(cells)
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="unknown space"):
+        make("rf", space="nb999")
