@@ -428,6 +428,19 @@ def extrapolate(y, final_epoch: int, rng: np.random.Generator, n_steps: int = 10
     return (pred, fit) if return_fit else pred
 
 
+def _user_stacklevel() -> int:
+    """``stacklevel`` pointing ``warnings.warn`` (called by the caller of this function) at the first frame
+    outside the fastnas package: the user's line."""
+    import os
+    import sys
+
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(pkg):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 class LCEParametricEnsemble(CurvePredictor):
     """NASLib's ``LCEPredictor`` extrapolator as NAS-Bench-x11 runs it (see the module docstring).
 
@@ -500,7 +513,7 @@ class LCEParametricEnsemble(CurvePredictor):
             # 0.83 %), fractions read as percent are the likelier cause: say so rather than guess
             warnings.warn(f"every val_acc value is <= 1 while scale={self.scale!r} reads them as percent; if the "
                           "curves are fractions in [0, 1], pass scale=1 (predictions would be off by 100x)",
-                          RuntimeWarning, stacklevel=3)
+                          RuntimeWarning, stacklevel=_user_stacklevel())
         acc = raw / float(self.scale)
         if acc.shape[1] < 3:
             raise ValueError(f"{type(self).__name__} needs at least 3 observed epochs, got {acc.shape[1]}")

@@ -246,6 +246,10 @@ class NB101(SearchSpace):
             raise ValueError(f"invalid must be 'raise' or 'empty', got {invalid!r}")
         if table not in (True, False, "auto"):
             raise ValueError(f"table must be True, False or 'auto', got {table!r}")
+        if type(threads) is not int and not (isinstance(threads, np.integer) and not isinstance(threads, bool)):
+            raise TypeError(f"threads must be an int (0: all cores), got {threads!r}")
+        if not 0 <= threads <= 4096:
+            raise ValueError(f"threads must be 0 (all cores) or a thread count up to 4096, got {threads!r}")
         a = (cells if type(cells) is NB101Cells else check_cells(self, cells))._arrays
         m, o, v = a["matrix"], a["ops"], a["n_vertices"]
         tbl = None
@@ -259,8 +263,7 @@ class NB101(SearchSpace):
         # validity checks in its own loop. "" for rows outside the space unless the kernel raised.
         if tbl is not None:
             return _backend.get("nb101_hash_lookup")(m, o, v, tbl.parts, invalid == "raise")
-        return _backend.get("nb101_hash_text")(m, o, v, threads if type(threads) is int else int(threads),
-                                               invalid == "raise")
+        return _backend.get("nb101_hash_text")(m, o, v, int(threads), invalid == "raise")
 
     # ---------------------------------------------------------------- the whole space
     def enumerate(self, progress: bool = True, *, cache: bool = True) -> NB101Cells:
@@ -323,7 +326,7 @@ class NB101(SearchSpace):
         idx = tbl.index_of_hashes(h)
         bad = _first_invalid(idx >= 0)
         if bad is not None:
-            raise ValueError(f"row {bad}: {h[bad]!r} is not a NAS-Bench-101 fingerprint")
+            raise ValueError(f"row {bad}: {str(h[bad])!r} is not a NAS-Bench-101 fingerprint")
         cells = _memory_cells if _memory_cells is not None else self.enumerate(progress=False)
         return cells[idx]
 

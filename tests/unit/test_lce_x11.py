@@ -243,8 +243,9 @@ def test_fraction_curves_read_as_percent_warn():
 
     x = np.arange(1, 21.0)
     frac = np.vstack([0.9 - 0.6 * x ** -0.7, 0.8 - 0.5 * x ** -0.7])
-    with pytest.warns(RuntimeWarning, match="pass scale=1"):
+    with pytest.warns(RuntimeWarning, match="pass scale=1") as rec:
         LCEParametricEnsemble(final_epoch=48, n_steps=2, seed=0).predict(Curves(val_acc=frac))
+    assert rec[0].filename == __file__  # points at the user's line, not inside fastnas
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         p = LCEParametricEnsemble(final_epoch=48, n_steps=2, scale=1.0, seed=0).predict(Curves(val_acc=frac))

@@ -353,3 +353,15 @@ def test_from_arrays_messages_name_the_problem(backend):
         assert SPACE.hash(NB101.from_arrays(m, o), table=False).tolist() == [README[2]]
         empty = NB101.from_arrays(m[:0], o[:0], v[:0])
         assert len(empty) == 0 and empty == specs.from_arrays_general(m[:0], o[:0], v[:0])
+
+
+def test_hash_threads_argument_is_checked():
+    """threads: 0 (all cores) or a count; other values were passed on (negative accepted silently, 2**70 gave
+    pybind11's argument dump). Review finding."""
+    from fastnas.spaces import NB101
+
+    c = NB101.from_specs([[0, 1], [0, 0]], ["input", "output"])
+    assert NB101().hash(c, table=False, threads=np.int64(2)).tolist() == ["043721b9c7fe8c5fad811d47d83132ec"]
+    for bad, exc in ((2**70, ValueError), (-1, ValueError), (2.5, TypeError), ("3", TypeError), (True, TypeError)):
+        with pytest.raises(exc, match="threads"):
+            NB101().hash(c, table=False, threads=bad)
