@@ -18,8 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._activation import _epe_nas_of, _jacob_cov_of, _nwot_of
 from ._grouped_nb201 import GROUPED_PROXIES as _NB201_GROUPED
+from ._grouped_nb201 import jacobian_readout
 
 #: the proxies computed by grouped passes on DARTS and NB101 networks (those of ``_grouped_nb201`` plus synflow)
 GROUPED_PROXIES = ("synflow",) + _NB201_GROUPED
@@ -255,17 +255,7 @@ class GroupedBase:
         xr = self._rep(x).detach().requires_grad_(True)
         out = self.forward(xr, ctx)
         out.backward(torch.ones_like(out))
-        n = x.shape[0]
-        jac = xr.grad.detach().reshape(n, self.B, -1).double().cpu().numpy()  # (N, B, D)
-        res = {p: np.empty(self.B) for p in names}
-        for b in range(self.B):
-            if "jacob_cov" in names:
-                res["jacob_cov"][b] = _jacob_cov_of(jac[:, b])
-            if "epe_nas" in names:
-                res["epe_nas"][b] = _epe_nas_of(jac[:, b], y, num_classes)
-            if "nwot" in names:
-                res["nwot"][b] = _nwot_of(ctx.kmat[b])
-        return res
+        return jacobian_readout(xr.grad, ctx.kmat, self.B, x.shape[0], y, names, num_classes)
 
     def grasp(self, x, y) -> np.ndarray:
         ws, xr = self.weights(), self._rep(x)

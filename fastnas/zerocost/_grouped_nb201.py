@@ -51,6 +51,22 @@ class _Ctx:
         return F.relu(h)
 
 
+def jacobian_readout(grad: torch.Tensor, kmat, B: int, n: int, y, names, num_classes) -> dict[str, np.ndarray]:
+    """Per-network jacob_cov / epe_nas / nwot of a grouped pass: ``grad`` is d(sum of outputs)/d(replicated
+    input) (N, B * C, H, W), network b's Jacobian its channel block b; ``kmat`` the per-network ReLU code
+    kernels. Shared by every grouped space (NB201 here, DARTS and NB101 in ``_grouped_base``)."""
+    jac = grad.detach().reshape(n, B, -1).double().cpu().numpy()  # (N, B, D)
+    res = {p: np.empty(B) for p in names}
+    for b in range(B):
+        if "jacob_cov" in names:
+            res["jacob_cov"][b] = _jacob_cov_of(jac[:, b])
+        if "epe_nas" in names:
+            res["epe_nas"][b] = _epe_nas_of(jac[:, b], y, num_classes)
+        if "nwot" in names:
+            res["nwot"][b] = _nwot_of(kmat[b])
+    return res
+
+
 class _ConvStack:
     """One conv position across the B networks (optionally ReLU before, BN after); absent = zero weights."""
 
@@ -245,18 +261,8 @@ class GroupedNB201:
         out = self.forward(xr, ctx)
         if out.requires_grad:
             out.backward(torch.ones_like(out))
-        n = x.shape[0]
         grad = torch.zeros_like(xr) if xr.grad is None else xr.grad  # no input-output path in any network
-        jac = grad.detach().reshape(n, self.B, -1).double().cpu().numpy()  # (N, B, D)
-        res = {p: np.empty(self.B) for p in names}
-        for b in range(self.B):
-            if "jacob_cov" in names:
-                res["jacob_cov"][b] = _jacob_cov_of(jac[:, b])
-            if "epe_nas" in names:
-                res["epe_nas"][b] = _epe_nas_of(jac[:, b], y, num_classes)
-            if "nwot" in names:
-                res["nwot"][b] = _nwot_of(ctx.kmat[b])
-        return res
+        return jacobian_readout(grad, ctx.kmat, self.B, x.shape[0], y, names, num_classes)
 
     def grasp(self, x, y) -> np.ndarray:
         ws = self.weights()
