@@ -317,3 +317,11 @@ def split_on_oom(run, nets: list, dev) -> dict[str, np.ndarray]:
     half = len(nets) // 2
     a, b = (split_on_oom(run, part, dev) for part in (nets[:half], nets[half:]))
     return {p: np.concatenate([a[p], b[p]]) for p in a}
+
+
+def grouped_proxies(build, nets: list, x: torch.Tensor, y, names, num_classes: int, device) -> dict[str, np.ndarray]:
+    """The public grouped entry points' body: check the request, then ``run_proxies`` with ``build`` on the
+    device, splitting the group in halves when it runs out of device memory."""
+    names = check_request(names, y)
+    dev = x.device if device is None else torch.device(device)
+    return split_on_oom(lambda part: run_proxies(build, part, x, y, names, num_classes, dev), list(nets), dev)

@@ -34,8 +34,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._grouped_base import (GROUPED_PROXIES, GroupedBase, _Ctx, _Op, _pick, _signature, check_request,
-                            run_proxies, split_on_oom)
+from ._grouped_base import GROUPED_PROXIES, GroupedBase, _Ctx, _Op, _pick, _signature, grouped_proxies
 
 __all__ = ["GROUPED_PROXIES", "GroupedDARTS", "grouped_darts_proxies"]
 
@@ -154,11 +153,5 @@ def grouped_darts_proxies(nets: list, x: torch.Tensor, y: torch.Tensor | None, n
     >>> bool(np.allclose(v, [synflow(n, x) for n in nets], rtol=1e-12))
     True
     """
-    names = check_request(names, y)
-    dev = x.device if device is None else torch.device(device)
-    return split_on_oom(lambda part: _grouped(part, x, y, names, num_classes, dev), list(nets), dev)
-
-
-def _grouped(nets, x, y, names, num_classes, dev) -> dict[str, np.ndarray]:
-    return run_proxies(GroupedDARTS, nets, x, y, names, num_classes, dev)
+    return grouped_proxies(GroupedDARTS, nets, x, y, names, num_classes, device)
 

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._grouped_base import GROUPED_PROXIES, GroupedBase, _Ctx, _Op, _signature, check_request, run_proxies, split_on_oom
+from ._grouped_base import GROUPED_PROXIES, GroupedBase, _Ctx, _Op, _signature, grouped_proxies
 
 __all__ = ["GROUPED_PROXIES", "GroupedNB101", "grouped_nb101_proxies"]
 
@@ -185,10 +185,4 @@ def grouped_nb101_proxies(nets: list, x: torch.Tensor, y: torch.Tensor | None, n
     >>> bool(np.allclose(v, [synflow(a, x), synflow(b, x)], rtol=1e-12))
     True
     """
-    names = check_request(names, y)
-    dev = x.device if device is None else torch.device(device)
-    return split_on_oom(lambda part: _grouped(part, x, y, names, num_classes, dev), list(nets), dev)
-
-
-def _grouped(nets, x, y, names, num_classes, dev) -> dict[str, np.ndarray]:
-    return run_proxies(GroupedNB101, nets, x, y, names, num_classes, dev)
+    return grouped_proxies(GroupedNB101, nets, x, y, names, num_classes, device)

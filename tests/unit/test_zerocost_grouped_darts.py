@@ -194,29 +194,28 @@ def test_score_table_grouped_equals_one_at_a_time():
 
 
 def test_out_of_memory_splits_the_group(batch, monkeypatch):
-    import fastnas.zerocost._grouped_darts as gd
+    import fastnas.zerocost._grouped_base as gb
 
     x, y = batch
     nets = _nets()
     names = ["synflow", "snip", "nwot"]
     whole = grouped_darts_proxies(nets, x, y, names, num_classes=4)
-    real, sizes = gd._grouped, []
+    real, sizes = gb.run_proxies, []
 
-    def small_device(nets_, *a):
+    def small_device(build, nets_, *a):
         sizes.append(len(nets_))
         if len(nets_) > 1:  # a device that holds one network at a time
             raise torch.OutOfMemoryError("fake: out of memory")
-        return real(nets_, *a)
+        return real(build, nets_, *a)
 
-    monkeypatch.setattr(gd, "_grouped", small_device)
+    monkeypatch.setattr(gb, "run_proxies", small_device)
     split = grouped_darts_proxies(nets, x, y, names, num_classes=4)
     assert sizes == [4, 2, 1, 1, 2, 1, 1]
     for p in names:
         np.testing.assert_allclose(split[p], whole[p], rtol=1e-12, err_msg=p)
-    monkeypatch.setattr(gd, "_grouped", lambda *a: (_ for _ in ()).throw(torch.OutOfMemoryError("fake")))
+    monkeypatch.setattr(gb, "run_proxies", lambda *a: (_ for _ in ()).throw(torch.OutOfMemoryError("fake")))
     with pytest.raises(torch.OutOfMemoryError):  # one network that does not fit: the error, not a value
         grouped_darts_proxies(nets[:1], x, y, names, num_classes=4)
-
 
 
 @settings(max_examples=4, deadline=None)
