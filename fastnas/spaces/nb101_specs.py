@@ -85,6 +85,9 @@ def _as_int_array(a, name: str, dtype, shape_tail: tuple) -> np.ndarray:
             arr = arr.astype(np.int64)
         elif arr.dtype.kind == "f" and not arr.size:
             arr = arr.astype(np.int64)
+        elif arr.dtype.kind == "f":
+            raise TypeError(f"{name}: expected integers, got dtype {arr.dtype} with a non-integral or non-finite "
+                            "value (float arrays are accepted only when every value is a whole number)")
         else:
             raise TypeError(f"{name}: expected integers, got dtype {arr.dtype}")
     if arr.ndim != 1 + len(shape_tail) or tuple(arr.shape[1:]) != shape_tail:
