@@ -199,7 +199,7 @@ def test_weight_gradient_proxies_refuse_frozen_networks():
     for proxy in ("synflow", "snip", "grasp", "fisher", "grad_norm", "plain"):
         with pytest.raises(ValueError, match="no trainable parameter"):
             score_models([net], proxy, input_shape=(1, 8, 8), num_classes=3)
-    assert np.isfinite(score_models([net], "nwot", input_shape=(1, 8, 8), num_classes=3)).all()
+    assert np.isfinite(score_models([net], "nwot", data="synthetic", input_shape=(1, 8, 8), num_classes=3)).all()
 
 
 def test_grouped_fallback_is_the_one_at_a_time_path_for_random_networks():
