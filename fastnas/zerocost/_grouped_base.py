@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._grouped_nb201 import GROUPED_PROXIES as _NB201_GROUPED
-from ._grouped_nb201 import jacobian_readout
+from ._grouped_nb201 import jacobian_readout, network_losses_sum
 
 #: the proxies computed by grouped passes on DARTS and NB101 networks (those of ``_grouped_nb201`` plus synflow)
 GROUPED_PROXIES = ("synflow",) + _NB201_GROUPED
@@ -221,9 +221,7 @@ class GroupedBase:
         return x.to(self.device, self.dtype).repeat(1, self.B, 1, 1)
 
     def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        n, B, k = logits.shape
-        per = F.cross_entropy(logits.reshape(n * B, k), y.repeat_interleave(B), reduction="none").reshape(n, B)
-        return per.mean(dim=0).sum()  # sum over networks of each network's batch-mean cross-entropy
+        return network_losses_sum(logits, y)
 
     def loss_family(self, x, y, names) -> dict[str, np.ndarray]:
         ctx = _Ctx(self.B, x.shape[0], acts="fisher" in names, relu=False, device=self.device)

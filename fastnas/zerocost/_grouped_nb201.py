@@ -51,6 +51,14 @@ class _Ctx:
         return F.relu(h)
 
 
+def network_losses_sum(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Sum over the B networks of each network's batch-mean cross-entropy; ``logits`` (N, B, classes). Its
+    gradient is each network's own loss gradient (groups never mix)."""
+    n, B, k = logits.shape
+    per = F.cross_entropy(logits.reshape(n * B, k), y.repeat_interleave(B), reduction="none").reshape(n, B)
+    return per.mean(dim=0).sum()
+
+
 def jacobian_readout(grad: torch.Tensor, kmat, B: int, n: int, y, names, num_classes) -> dict[str, np.ndarray]:
     """Per-network jacob_cov / epe_nas / nwot of a grouped pass: ``grad`` is d(sum of outputs)/d(replicated
     input) (N, B * C, H, W), network b's Jacobian its channel block b; ``kmat`` the per-network ReLU code
@@ -214,9 +222,7 @@ class GroupedNB201:
         return x.to(self.device, self.dtype).repeat(1, self.B, 1, 1)
 
     def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        n, B, k = logits.shape
-        per = F.cross_entropy(logits.reshape(n * B, k), y.repeat_interleave(B), reduction="none").reshape(n, B)
-        return per.mean(dim=0).sum()  # sum over networks of each network's batch-mean cross-entropy
+        return network_losses_sum(logits, y)
 
     def loss_family(self, x, y, names) -> dict[str, np.ndarray]:
         ctx = _Ctx(self.B, x.shape[0], acts="fisher" in names, relu=False, device=self.device)
